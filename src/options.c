@@ -1,0 +1,160 @@
+/* Command-line options: parsed and validated before anything starts. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profdropd.h"
+
+struct options	 opts = {
+	.frequency = 99,
+	.rotate = 60,
+};
+
+static const struct option longopts[] = {
+	{ "cycles",	no_argument,		NULL, 'c' },
+	{ "duration",	required_argument,	NULL, 'd' },
+	{ "foreground",	no_argument,		NULL, 'f' },
+	{ "frequency",	required_argument,	NULL, 'F' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "output-dir",	required_argument,	NULL, 'o' },
+	{ "pid",	required_argument,	NULL, 'p' },
+	{ "rotate",	required_argument,	NULL, 'r' },
+	{ "verbose",	no_argument,		NULL, 'v' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: profdropd --output-dir DIR [--frequency HZ] "
+	    "[--rotate SECONDS]\n"
+	    "                 [--duration SECONDS] [--pid PID[,PID...]] "
+	    "[--cycles]\n"
+	    "                 [--foreground] [--verbose] [--help] "
+	    "[--version]\n");
+}
+
+static __dead void
+bad_option(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "profdropd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+static unsigned long long
+parse_number(const char *option, const char *arg, unsigned long long min,
+    unsigned long long max, const char *hint)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (arg[0] == '\0' || arg[0] == '-' || arg[0] == '+' || *end != '\0')
+		bad_option("--%s %s: not a whole number; %s", option, arg,
+		    hint);
+	if (errno == ERANGE || v < min || v > max)
+		bad_option("--%s %s: out of range; %s", option, arg, hint);
+	return (v);
+}
+
+static void
+parse_pids(const char *arg)
+{
+	char	*copy, *word, *save = NULL;
+
+	copy = xstrdup(arg);
+	for (word = strtok_r(copy, ",", &save); word != NULL;
+	    word = strtok_r(NULL, ",", &save)) {
+		opts.pids = xreallocarray(opts.pids, opts.npids + 1,
+		    sizeof *opts.pids);
+		opts.pids[opts.npids++] = parse_number("pid", word, 1,
+		    INT_MAX, "give process ids separated by commas");
+	}
+	if (opts.npids == 0)
+		bad_option("--pid %s: no process id given", arg);
+	free(copy);
+}
+
+static unsigned int
+max_sample_rate(void)
+{
+	FILE		*f;
+	unsigned int	 rate = 100000;
+
+	if ((f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r"))) {
+		if (fscanf(f, "%u", &rate) != 1)
+			rate = 100000;
+		fclose(f);
+	}
+	return (rate);
+}
+
+void
+options_parse(int argc, char **argv)
+{
+	unsigned int	 max_hz = max_sample_rate();
+	char		 hint[128];
+	int		 ch;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			opts.use_cycles = 1;
+			break;
+		case 'd':
+			opts.duration = parse_number("duration", optarg, 1,
+			    UINT_MAX, "give seconds, at least 1");
+			break;
+		case 'f':
+			opts.foreground = 1;
+			break;
+		case 'F':
+			snprintf(hint, sizeof hint, "give 1 to %u Hz "
+			    "(kernel.perf_event_max_sample_rate)", max_hz);
+			opts.frequency = parse_number("frequency", optarg, 1,
+			    max_hz, hint);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'o':
+			opts.output_dir = optarg;
+			break;
+		case 'p':
+			parse_pids(optarg);
+			break;
+		case 'r':
+			opts.rotate = parse_number("rotate", optarg, 1, 86400,
+			    "give 1 to 86400 seconds");
+			break;
+		case 'v':
+			opts.verbose = 1;
+			break;
+		case 'V':
+			printf("profdropd %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc)
+		bad_option("unexpected argument %s; see --help", argv[optind]);
+	if (opts.output_dir == NULL)
+		bad_option("--output-dir is required: name the directory "
+		    "profiles are dropped into");
+}
+

@@ -1,0 +1,303 @@
+/*
+ * profdropd private header: the types that travel along the data path and
+ * the prototypes of every module, grouped by the file that defines them.
+ */
+#ifndef PROFDROPD_H
+#define PROFDROPD_H
+
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROFDROP_MAX_FRAMES	512
+#define PROFDROP_MAX_LINES	16	/* inline depth kept per address */
+
+#ifndef __dead
+#define __dead __attribute__((__noreturn__))
+#endif
+#define printflike(a, b) __attribute__((format(printf, a, b)))
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* What a frame's address is relative to. */
+enum dso_kind {
+	DSO_FILE,	/* an ELF file; addresses are file offsets */
+	DSO_KERNEL,	/* the kernel; addresses are absolute */
+	DSO_ANON,	/* anonymous or unnamed memory of one process */
+	DSO_SPECIAL,	/* [vdso], [vsyscall]: offsets into them */
+	DSO_MARKER	/* a placeholder frame: [unknown mapping], [lost] */
+};
+
+/*
+ * Intrusive chained hash table; entries embed a struct hnode and are found
+ * by hash first, then compared by their owner.
+ */
+struct hnode {
+	struct hnode	*next;
+	uint64_t	 hash;
+};
+
+struct htable {
+	struct hnode	**buckets;
+	size_t		  nbuckets;
+	size_t		  count;
+};
+
+/* One binary (or pseudo-binary) shared by every process that maps it. */
+struct dso {
+	struct hnode	 node;
+	enum dso_kind	 kind;
+	char		*name;		/* path as the kernel names it */
+	pid_t		 pid;		/* owner, for DSO_ANON and paths */
+	uint64_t	 dev;
+	uint64_t	 ino;
+	unsigned char	 build_id[20];
+	size_t		 build_id_len;
+	unsigned int	 refs;		/* mappings that name it */
+	void		*symbols;	/* symbols.c state, NULL until opened */
+	int		 symbols_failed;
+};
+
+/* One mapping of one process. */
+struct map {
+	uint64_t	 start;
+	uint64_t	 end;
+	uint64_t	 pgoff;
+	uint32_t	 prot;
+	struct dso	*dso;
+};
+
+struct thread {
+	struct hnode	 node;
+	pid_t		 tid;
+	char		 comm[16];
+	int		 exited;
+};
+
+struct proc {
+	struct hnode	 node;
+	pid_t		 pid;
+	pid_t		 ppid;
+	char		 comm[16];
+	struct map	*maps;		/* sorted by start, no overlaps */
+	size_t		 nmaps;
+	size_t		 mapcap;
+	struct htable	 threads;
+	int		 exited;
+	int		 wanted;	/* matches --pid (or no filter) */
+};
+
+/* One frame of an interned stack: a dso and an address inside it. */
+struct frame {
+	struct dso	*dso;
+	uint64_t	 addr;
+};
+
+/* What the symbolizer knows of one address; innermost inline first. */
+struct symbol_line {
+	const char	*function;	/* demangled name, or NULL */
+	const char	*system_name;	/* raw symbol, or NULL */
+	const char	*file;		/* source file, or NULL */
+	int		 line;		/* 0 when unknown */
+	int		 start_line;	/* function's first line, 0 if unknown */
+};
+
+struct symbol_info {
+	struct symbol_line lines[PROFDROP_MAX_LINES];
+	int		 nlines;	/* 0: nothing known */
+	uint64_t	 vaddr;		/* address in the ELF's own space */
+};
+
+struct options {
+	const char	*output_dir;
+	unsigned int	 frequency;
+	unsigned int	 rotate;	/* seconds per window */
+	unsigned int	 duration;	/* 0: run until signalled */
+	pid_t		*pids;
+	size_t		 npids;
+	int		 foreground;
+	int		 use_cycles;	/* hardware cycles, not cpu-clock */
+	int		 verbose;
+};
+
+extern struct options opts;
+
+/* options.c */
+void	 options_parse(int, char **);
+
+/* A decoded PERF_RECORD_SAMPLE; pointers point into the ring copy. */
+struct perf_sample {
+	pid_t		 pid;
+	pid_t		 tid;
+	uint64_t	 time;
+	uint32_t	 cpu;
+	uint64_t	 period;
+	uint64_t	 nr;		/* callchain entries */
+	const uint64_t	*ips;
+};
+
+/* Totals kept for the whole run and per window. */
+struct counters {
+	uint64_t	 samples;
+	uint64_t	 samples_kept;	/* after the --pid filter */
+	uint64_t	 lost;		/* records the kernel dropped */
+	uint64_t	 throttled;
+	uint64_t	 bad_records;
+};
+
+/* ring.c */
+struct ring {
+	int		 fd;
+	int		 cpu;
+	void		*base;		/* metadata page, then data */
+	size_t		 mmap_size;
+	unsigned char	*data;
+	uint64_t	 data_size;	/* power of two */
+	unsigned char	*scratch;	/* a record that wraps is copied here */
+	size_t		 scratch_size;
+};
+typedef void (*ring_cb)(const void *, size_t, void *);
+int		 ring_open(struct ring *, int, int, size_t *, char **);
+size_t		 ring_drain(struct ring *, ring_cb, void *);
+void		 ring_close(struct ring *);
+
+/* sampler.c */
+struct sampler;
+struct sampler	*sampler_open(char **);
+int		 sampler_poll(struct sampler *, int);
+size_t		 sampler_drain(struct sampler *, ring_cb, void *);
+void		 sampler_close(struct sampler *);
+uint64_t	 sampler_sample_type(void);
+
+/* records.c */
+void		 records_handle(const void *, size_t, void *);
+int		 records_parse_sample(const void *, size_t, uint64_t,
+		     struct perf_sample *);
+extern struct counters counters;
+
+/* proc.c */
+void		 proc_init(void);
+void		 proc_free(void);
+int		 proc_seed(char **);
+struct proc	*proc_find(pid_t);
+struct proc	*proc_get(pid_t);
+struct thread	*proc_thread(struct proc *, pid_t);
+void		 proc_comm(pid_t, pid_t, const char *, int);
+void		 proc_fork(pid_t, pid_t, pid_t, pid_t);
+void		 proc_exit(pid_t, pid_t);
+void		 proc_mmap(pid_t, uint64_t, uint64_t, uint64_t, uint32_t,
+		     uint64_t, uint64_t, const char *);
+const struct map *proc_find_map(struct proc *, uint64_t);
+void		 proc_sweep(void);
+struct dso	*dso_kernel(void);
+struct dso	*dso_marker(const char *);
+
+/* stack.c */
+struct stacks;
+typedef void (*stacks_cb)(pid_t, pid_t, const struct frame *, size_t,
+    const int64_t *, void *);
+struct stacks	*stacks_new(size_t);
+void		 stacks_add(struct stacks *, pid_t, pid_t, const struct frame *,
+		     size_t, const int64_t *);
+void		 stacks_foreach(struct stacks *, stacks_cb, void *);
+size_t		 stacks_count(struct stacks *);
+void		 stacks_reset(struct stacks *);
+void		 stacks_free(struct stacks *);
+extern struct stacks *cpu_stacks;
+
+/* log.c */
+void	log_init(int, int);
+void	log_warn(const char *, ...) printflike(1, 2);
+void	log_warnx(const char *, ...) printflike(1, 2);
+void	log_info(const char *, ...) printflike(1, 2);
+void	log_debug(const char *, ...) printflike(1, 2);
+__dead void fatal(const char *, ...) printflike(1, 2);
+__dead void fatalx(const char *, ...) printflike(1, 2);
+
+/* compat.c */
+#ifndef HAVE_STRLCPY
+size_t	 strlcpy(char *, const char *, size_t);
+#endif
+
+/* xmalloc.c */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+int	 xasprintf(char **, const char *, ...) printflike(2, 3);
+int	 xvasprintf(char **, const char *, va_list);
+
+/* hash.c */
+void		 htable_init(struct htable *, size_t);
+void		 htable_free(struct htable *);
+void		 htable_insert(struct htable *, struct hnode *, uint64_t);
+void		 htable_remove(struct htable *, struct hnode *);
+struct hnode	*htable_find(struct htable *, uint64_t);
+struct hnode	*htable_next_same(struct hnode *);
+void		 htable_foreach(struct htable *, void (*)(struct hnode *, void *),
+		     void *);
+uint64_t	 hash_bytes(const void *, size_t, uint64_t);
+
+/* kallsyms.c */
+int		 kallsyms_load(char **);
+void		 kallsyms_free(void);
+const char	*kallsyms_lookup(uint64_t, const char **, uint64_t *);
+
+/* symbols.c */
+void		 symbols_init(void);
+void		 symbols_free(void);
+int		 symbols_open(struct dso *);
+void		 symbols_lookup(struct dso *, uint64_t, struct symbol_info *);
+void		 symbols_close(struct dso *);
+const char	*symbols_path(struct dso *);
+
+/* pprof.c */
+struct pprof;
+struct pprof_value_type {
+	const char	*type;
+	const char	*unit;
+};
+struct pprof_label {
+	const char	*key;
+	const char	*str;		/* NULL for a numeric label */
+	int64_t		 num;
+	const char	*num_unit;	/* NULL when none */
+};
+#define PPROF_HAS_FUNCTIONS	0x1
+#define PPROF_HAS_FILENAMES	0x2
+#define PPROF_HAS_LINE_NUMBERS	0x4
+#define PPROF_HAS_INLINE_FRAMES	0x8
+struct pprof	*pprof_new(const struct pprof_value_type *, size_t,
+		     const struct pprof_value_type *, int64_t, int64_t, int64_t);
+uint64_t	 pprof_add_mapping(struct pprof *, uint64_t, uint64_t, uint64_t,
+		     const char *, const char *, int);
+uint64_t	 pprof_add_location(struct pprof *, uint64_t, uint64_t,
+		     const struct symbol_line *, int);
+void		 pprof_add_sample(struct pprof *, const uint64_t *, size_t,
+		     const int64_t *, const struct pprof_label *, size_t);
+void		 pprof_add_comment(struct pprof *, const char *);
+int		 pprof_write(struct pprof *, int, char **);
+void		 pprof_free(struct pprof *);
+
+/* window.c */
+struct profile_kind {
+	const char			*name;	/* file prefix: cpu, offcpu */
+	const struct pprof_value_type	*types;
+	size_t				 ntypes;
+	struct pprof_value_type		 period_type;
+	int64_t				 period;
+};
+int		 window_write(struct stacks *, const struct profile_kind *,
+		     int64_t, int64_t, char **);
+
+/* rotate.c */
+int		 rotate_init(const char *, char **);
+int		 rotate_write(const char *, int64_t, struct pprof *, char **);
+void		 rotate_free(void);
+
+#endif /* PROFDROPD_H */

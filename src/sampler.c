@@ -1,0 +1,265 @@
+/*
+ * The CPU sampler: one perf event and one ring per online CPU, polled
+ * together.
+ */
+
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+
+#include <linux/perf_event.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profdropd.h"
+
+#define SAMPLER_RING_PAGES	128
+
+struct sampler {
+	struct ring	*rings;
+	struct pollfd	*pfds;
+	int		 nrings;
+};
+
+static const uint64_t sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID |
+    PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD |
+    PERF_SAMPLE_CALLCHAIN;
+
+uint64_t
+sampler_sample_type(void)
+{
+	return (sample_type);
+}
+
+static int
+perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
+    unsigned long flags)
+{
+	return (syscall(SYS_perf_event_open, attr, pid, cpu, group, flags));
+}
+
+static int
+read_sysctl_int(const char *path, int *value)
+{
+	FILE	*f;
+	int	 ok;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	ok = fscanf(f, "%d", value) == 1;
+	fclose(f);
+	return (ok ? 0 : -1);
+}
+
+/* Parse a CPU list such as "0-3,6" into a bitmap of at most max CPUs. */
+static int
+online_cpus(int *cpus, int max)
+{
+	FILE	*f;
+	char	 buf[4096], *p, *end;
+	long	 a, b;
+	int	 n = 0;
+
+	if ((f = fopen("/sys/devices/system/cpu/online", "r")) == NULL)
+		return (-1);
+	if (fgets(buf, sizeof buf, f) == NULL) {
+		fclose(f);
+		return (-1);
+	}
+	fclose(f);
+	for (p = buf; *p != '\0' && *p != '\n'; p = end) {
+		a = b = strtol(p, &end, 10);
+		if (end == p || a < 0)
+			return (-1);
+		if (*end == '-') {
+			p = end + 1;
+			b = strtol(p, &end, 10);
+			if (end == p || b < a)
+				return (-1);
+		}
+		for (; a <= b && n < max; a++)
+			cpus[n++] = a;
+		if (*end == ',')
+			end++;
+	}
+	return (n);
+}
+
+static char *
+explain_open_error(int error)
+{
+	char	*msg;
+	int	 paranoid = 2;
+
+	read_sysctl_int("/proc/sys/kernel/perf_event_paranoid", &paranoid);
+	switch (error) {
+	case EACCES:
+	case EPERM:
+		xasprintf(&msg, "perf_event_open: %s: system-wide sampling "
+		    "needs root, CAP_PERFMON (Linux 5.8+) or CAP_SYS_ADMIN, "
+		    "or kernel.perf_event_paranoid at most 0 (it is %d; "
+		    "sysctl -w kernel.perf_event_paranoid=0)",
+		    strerror(error), paranoid);
+		break;
+	case ENOENT:
+	case ENODEV:
+	case EOPNOTSUPP:
+		xasprintf(&msg, "perf_event_open: %s: this kernel or machine "
+		    "has no such event (hardware cycles are often missing on "
+		    "virtual machines; drop --cycles)", strerror(error));
+		break;
+	case ENOSYS:
+		xasprintf(&msg, "perf_event_open: %s: the kernel was built "
+		    "without CONFIG_PERF_EVENTS", strerror(error));
+		break;
+	case EMFILE:
+		xasprintf(&msg, "perf_event_open: %s: raise the open files "
+		    "limit (ulimit -n)", strerror(error));
+		break;
+	default:
+		xasprintf(&msg, "perf_event_open: %s", strerror(error));
+		break;
+	}
+	return (msg);
+}
+
+static void
+sampler_attr(struct perf_event_attr *attr)
+{
+	memset(attr, 0, sizeof *attr);
+	attr->size = sizeof *attr;
+	if (opts.use_cycles) {
+		attr->type = PERF_TYPE_HARDWARE;
+		attr->config = PERF_COUNT_HW_CPU_CYCLES;
+	} else {
+		attr->type = PERF_TYPE_SOFTWARE;
+		attr->config = PERF_COUNT_SW_CPU_CLOCK;
+	}
+	attr->sample_freq = opts.frequency;
+	attr->freq = 1;
+	attr->sample_type = sample_type;
+	attr->disabled = 1;
+	attr->mmap = 1;
+	attr->comm = 1;
+	attr->task = 1;
+	attr->sample_id_all = 1;
+	attr->exclude_guest = 1;
+	attr->watermark = 1;
+	attr->wakeup_watermark = SAMPLER_RING_PAGES * 4096 / 4;
+	/* The kernel rejects unknown flags, so MMAP2 (3.16) is probed. */
+	attr->mmap2 = 1;
+	attr->comm_exec = 1;
+}
+
+static int
+sampler_open_cpu(struct perf_event_attr *attr, int cpu, char **cause)
+{
+	int	 fd, error;
+
+	fd = perf_event_open(attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd == -1 && errno == EINVAL && (attr->mmap2 || attr->comm_exec)) {
+		log_debug("perf_event_open: mmap2/comm_exec refused, "
+		    "falling back to MMAP records");
+		attr->mmap2 = 0;
+		attr->comm_exec = 0;
+		fd = perf_event_open(attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	}
+	if (fd == -1) {
+		error = errno;
+		*cause = explain_open_error(error);
+		errno = error;
+	}
+	return (fd);
+}
+
+struct sampler *
+sampler_open(char **cause)
+{
+	struct sampler		*s;
+	struct perf_event_attr	 attr;
+	int			 cpus[4096], ncpus, i, fd;
+	size_t			 pages;
+
+	if ((ncpus = online_cpus(cpus, 4096)) <= 0) {
+		xasprintf(cause, "cannot read the online CPUs from "
+		    "/sys/devices/system/cpu/online; is /sys mounted?");
+		return (NULL);
+	}
+	s = xcalloc(1, sizeof *s);
+	s->rings = xcalloc(ncpus, sizeof *s->rings);
+	s->pfds = xcalloc(ncpus, sizeof *s->pfds);
+	sampler_attr(&attr);
+	if (getenv("PROFDROP_NO_MMAP2") != NULL)
+		attr.mmap2 = attr.comm_exec = 0;
+	for (i = 0; i < ncpus; i++) {
+		if ((fd = sampler_open_cpu(&attr, cpus[i], cause)) == -1)
+			goto fail;
+		pages = SAMPLER_RING_PAGES;
+		if (ring_open(&s->rings[i], fd, cpus[i], &pages, cause) != 0) {
+			close(fd);
+			goto fail;
+		}
+		if (pages != SAMPLER_RING_PAGES)
+			log_warnx("cpu %d: ring shrunk to %zu pages by the "
+			    "locked-memory limit; expect lost records at high "
+			    "rates", cpus[i], pages);
+		s->pfds[i].fd = fd;
+		s->pfds[i].events = POLLIN;
+		s->nrings++;
+	}
+	for (i = 0; i < s->nrings; i++) {
+		if (ioctl(s->rings[i].fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
+			xasprintf(cause, "enabling the event on cpu %d: %s",
+			    s->rings[i].cpu, strerror(errno));
+			goto fail;
+		}
+	}
+	log_debug("sampling %d cpus at %u Hz (%s)", s->nrings, opts.frequency,
+	    attr.mmap2 ? "mmap2" : "mmap");
+	return (s);
+
+fail:
+	sampler_close(s);
+	return (NULL);
+}
+
+/* Wait up to timeout ms for a ring to pass its watermark. */
+int
+sampler_poll(struct sampler *s, int timeout)
+{
+	int	 n;
+
+	n = poll(s->pfds, s->nrings, timeout);
+	if (n == -1 && errno != EINTR)
+		fatal("poll");
+	return (n);
+}
+
+size_t
+sampler_drain(struct sampler *s, ring_cb cb, void *arg)
+{
+	size_t	 n = 0;
+	int	 i;
+
+	for (i = 0; i < s->nrings; i++)
+		n += ring_drain(&s->rings[i], cb, arg);
+	return (n);
+}
+
+void
+sampler_close(struct sampler *s)
+{
+	int	 i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nrings; i++)
+		ring_close(&s->rings[i]);
+	free(s->rings);
+	free(s->pfds);
+	free(s);
+}

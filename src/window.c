@@ -1,0 +1,198 @@
+/*
+ * Write one window: name every unique address once, then turn the interned
+ * stacks into a pprof profile and drop it into the output directory.
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profdropd.h"
+
+/* The pprof ids of one frame, or of one dso, in this window. */
+struct window_id {
+	struct hnode	 node;
+	struct frame	 key;
+	uint64_t	 id;
+};
+
+struct window {
+	struct pprof	*pprof;
+	struct htable	 locations;
+	struct htable	 mappings;
+	size_t		 nvalues;
+	uint64_t	 unique_addresses;
+	uint64_t	 samples;
+};
+
+static struct window_id *
+window_find(struct htable *t, const struct frame *key)
+{
+	struct hnode		*n;
+	struct window_id	*w;
+	uint64_t		 h = hash_bytes(key, sizeof *key, 0);
+
+	for (n = htable_find(t, h); n != NULL; n = htable_next_same(n)) {
+		w = container_of(n, struct window_id, node);
+		if (memcmp(&w->key, key, sizeof *key) == 0)
+			return (w);
+	}
+	w = xcalloc(1, sizeof *w);
+	w->key = *key;
+	htable_insert(t, &w->node, h);
+	return (w);
+}
+
+static void
+hex_build_id(const struct dso *d, char *out, size_t size)
+{
+	size_t	 i;
+
+	out[0] = '\0';
+	for (i = 0; i < d->build_id_len && 2 * i + 2 < size; i++)
+		snprintf(out + 2 * i, 3, "%02x", d->build_id[i]);
+}
+
+static uint64_t
+window_mapping(struct window *w, struct dso *d)
+{
+	struct frame		 key = { d, 0 };
+	struct window_id	*id = window_find(&w->mappings, &key);
+	char			 build_id[41];
+	const char		*name = d->name;
+	int			 flags = 0;
+
+	if (id->id != 0)
+		return (id->id);
+	if (d->kind == DSO_KERNEL)
+		name = "[kernel.kallsyms]";
+	if (d->kind == DSO_FILE && d->symbols != NULL)
+		flags = PPROF_HAS_FUNCTIONS;
+	else if (d->kind == DSO_KERNEL)
+		flags = PPROF_HAS_FUNCTIONS;
+	hex_build_id(d, build_id, sizeof build_id);
+	id->id = pprof_add_mapping(w->pprof, 0, UINT64_MAX, 0, name,
+	    build_id[0] != '\0' ? build_id : NULL, flags);
+	return (id->id);
+}
+
+/* What the kernel's symbol table says of a kernel address. */
+static void
+name_kernel(uint64_t addr, struct symbol_info *info)
+{
+	const char	*module;
+	uint64_t	 offset;
+	const char	*name;
+
+	info->vaddr = addr;
+	if ((name = kallsyms_lookup(addr, &module, &offset)) == NULL)
+		return;
+	info->lines[0].function = name;
+	info->lines[0].system_name = name;
+	info->nlines = 1;
+}
+
+static uint64_t
+window_location(struct window *w, const struct frame *f)
+{
+	struct window_id	*id = window_find(&w->locations, f);
+	struct symbol_info	 info;
+	struct dso		*d = f->dso;
+	const char		*base;
+	char			*unknown = NULL;
+
+	if (id->id != 0)
+		return (id->id);
+	w->unique_addresses++;
+	memset(&info, 0, sizeof info);
+	info.vaddr = f->addr;
+	switch (d->kind) {
+	case DSO_KERNEL:
+		name_kernel(f->addr, &info);
+		break;
+	case DSO_FILE:
+		if (d->symbols != NULL ||
+		    (!d->symbols_failed && symbols_open(d) == 0))
+			symbols_lookup(d, f->addr, &info);
+		break;
+	case DSO_MARKER:
+		info.lines[0].function = d->name;
+		info.nlines = 1;
+		info.vaddr = 0;
+		break;
+	default:
+		break;
+	}
+	if (info.nlines == 0) {
+		/* Unnamed, but never dropped: say where it was. */
+		base = strrchr(d->name, '/');
+		xasprintf(&unknown, "[unknown] %s+0x%" PRIx64,
+		    base != NULL ? base + 1 : d->name, f->addr);
+		info.lines[0].function = unknown;
+		info.nlines = 1;
+	}
+	id->id = pprof_add_location(w->pprof, window_mapping(w, d), info.vaddr,
+	    info.lines, info.nlines);
+	free(unknown);
+	return (id->id);
+}
+
+static void
+window_sample(pid_t pid, pid_t tid, const struct frame *frames, size_t n,
+    const int64_t *values, void *arg)
+{
+	struct window		*w = arg;
+	struct pprof_label	 labels[4];
+	struct proc		*p = proc_find(pid);
+	uint64_t		 locs[PROFDROP_MAX_FRAMES];
+	size_t			 i;
+
+	for (i = 0; i < n; i++)
+		locs[i] = window_location(w, &frames[i]);
+	memset(labels, 0, sizeof labels);
+	labels[0].key = "pid";
+	labels[0].num = pid;
+	labels[1].key = "tid";
+	labels[1].num = tid;
+	labels[2].key = "comm";
+	labels[2].str = p != NULL ? proc_thread(p, tid)->comm : "";
+	labels[3].key = "process";
+	labels[3].str = p != NULL ? p->comm : "";
+	pprof_add_sample(w->pprof, locs, n, values, labels, 4);
+	w->samples += values[0];
+}
+
+static void
+window_id_free(struct hnode *n, void *arg)
+{
+	struct htable	*t = arg;
+
+	htable_remove(t, n);
+	free(container_of(n, struct window_id, node));
+}
+
+int
+window_write(struct stacks *st, const struct profile_kind *kind,
+    int64_t start_ns, int64_t duration_ns, char **cause)
+{
+	struct window	 w;
+	int		 rc;
+
+	memset(&w, 0, sizeof w);
+	w.pprof = pprof_new(kind->types, kind->ntypes, &kind->period_type,
+	    kind->period, start_ns, duration_ns);
+	htable_init(&w.locations, 4096);
+	htable_init(&w.mappings, 256);
+	stacks_foreach(st, window_sample, &w);
+	rc = rotate_write(kind->name, start_ns, w.pprof, cause);
+	log_debug("%s window: %" PRIu64 " samples, %zu stacks, %" PRIu64
+	    " unique addresses", kind->name, w.samples, stacks_count(st),
+	    w.unique_addresses);
+	htable_foreach(&w.locations, window_id_free, &w.locations);
+	htable_foreach(&w.mappings, window_id_free, &w.mappings);
+	htable_free(&w.locations);
+	htable_free(&w.mappings);
+	pprof_free(w.pprof);
+	return (rc);
+}

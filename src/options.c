@@ -12,6 +12,8 @@
 struct options	 opts = {
 	.frequency = 99,
 	.rotate = 60,
+	.unwind = UNWIND_AUTO,
+	.stack_size = PROFDROP_STACK_SIZE,
 };
 
 static const struct option longopts[] = {
@@ -23,6 +25,8 @@ static const struct option longopts[] = {
 	{ "output-dir",	required_argument,	NULL, 'o' },
 	{ "pid",	required_argument,	NULL, 'p' },
 	{ "rotate",	required_argument,	NULL, 'r' },
+	{ "stack-size",	required_argument,	NULL, 's' },
+	{ "unwind",	required_argument,	NULL, 'u' },
 	{ "verbose",	no_argument,		NULL, 'v' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 }
@@ -36,6 +40,7 @@ usage(FILE *f)
 	    "[--rotate SECONDS]\n"
 	    "                 [--duration SECONDS] [--pid PID[,PID...]] "
 	    "[--cycles]\n"
+	    "                 [--unwind dwarf|fp|auto] [--stack-size BYTES]\n"
 	    "                 [--foreground] [--verbose] [--help] "
 	    "[--version]\n");
 }
@@ -109,6 +114,7 @@ options_parse(int argc, char **argv)
 	char		 hint[128];
 	int		 ch;
 
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -140,6 +146,24 @@ options_parse(int argc, char **argv)
 			opts.rotate = parse_number("rotate", optarg, 1, 86400,
 			    "give 1 to 86400 seconds");
 			break;
+		case 's':
+			opts.stack_size = parse_number("stack-size", optarg, 8,
+			    65528, "give 8 to 65528 bytes, a multiple of 8");
+			if (opts.stack_size % 8 != 0)
+				bad_option("--stack-size %s: not a multiple of 8",
+				    optarg);
+			break;
+		case 'u':
+			if (strcmp(optarg, "dwarf") == 0)
+				opts.unwind = UNWIND_DWARF;
+			else if (strcmp(optarg, "fp") == 0)
+				opts.unwind = UNWIND_FP;
+			else if (strcmp(optarg, "auto") == 0)
+				opts.unwind = UNWIND_AUTO;
+			else
+				bad_option("--unwind %s: give dwarf, fp or auto",
+				    optarg);
+			break;
 		case 'v':
 			opts.verbose = 1;
 			break;
@@ -147,8 +171,11 @@ options_parse(int argc, char **argv)
 			printf("profdropd %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
-			usage(stderr);
-			exit(2);
+			if (optopt != 0)
+				bad_option("option %s needs a value; see --help",
+				    argv[optind - 1]);
+			bad_option("unknown option %s; see --help",
+			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

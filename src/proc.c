@@ -64,20 +64,23 @@ dso_get(const char *name, uint64_t dev, uint64_t ino, pid_t pid)
 	struct hnode	*n;
 	struct dso	*d;
 	enum dso_kind	 kind = dso_kind_of(name);
+	pid_t		 owner = pid;
 	uint64_t	 h;
 
-	if (kind == DSO_FILE)
-		pid = 0;
-	else if (kind == DSO_SPECIAL)
-		pid = 0, dev = ino = 0;
-	else {
+	/* A file is found again by whoever maps it; it opens as its first. */
+	if (kind != DSO_ANON)
+		owner = 0;
+	if (kind == DSO_SPECIAL)
+		dev = ino = 0;
+	else if (kind == DSO_ANON) {
 		name = "[anon]";
 		dev = ino = 0;
 	}
-	h = hash_bytes(name, strlen(name), dev ^ (ino << 1) ^ (uint64_t)pid);
+	h = hash_bytes(name, strlen(name), dev ^ (ino << 1) ^ (uint64_t)owner);
 	for (n = htable_find(&dsos, h); n != NULL; n = htable_next_same(n)) {
 		d = container_of(n, struct dso, node);
-		if (d->dev == dev && d->ino == ino && d->pid == pid &&
+		if (d->kind == kind && d->dev == dev && d->ino == ino &&
+		    (kind != DSO_ANON || d->pid == owner) &&
 		    strcmp(d->name, name) == 0)
 			return (d);
 	}
@@ -135,6 +138,7 @@ maps_clear(struct proc *p)
 	for (i = 0; i < p->nmaps; i++)
 		dso_put(p->maps[i].dso);
 	p->nmaps = 0;
+	p->map_generation++;
 }
 
 static void
@@ -186,6 +190,7 @@ maps_insert(struct proc *p, uint64_t start, uint64_t end, uint64_t pgoff,
 	for (i = 0; i < p->nmaps && p->maps[i].start < start; i++)
 		;
 	maps_put(p, i, &new);
+	p->map_generation++;
 }
 
 const struct map *
@@ -481,6 +486,7 @@ proc_release(struct hnode *n, void *arg)
 	if (!p->exited)
 		return;
 	maps_clear(p);
+	unwind_proc_free(p);
 	htable_remove(&procs, n);
 	htable_free(&p->threads);
 	free(p->maps);
@@ -495,6 +501,7 @@ dso_release(struct hnode *n, void *arg)
 	if (d->refs != 0)
 		return;
 	symbols_close(d);
+	unwind_dso_free(d);
 	htable_remove(&dsos, n);
 	free(d->name);
 	free(d);

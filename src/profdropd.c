@@ -74,7 +74,8 @@ static void
 run(struct sampler *s)
 {
 	int64_t		 start = clock_ns(CLOCK_MONOTONIC), now, window_end;
-	int64_t		 stop_at = INT64_MAX, window_real, window_start, timeout;
+	int64_t		 stop_at = INT64_MAX, window_real, next_real, window_start;
+	int64_t		 timeout;
 	struct counters	 last = counters;
 	int		 stopping = 0;
 
@@ -99,17 +100,24 @@ run(struct sampler *s)
 		stopping = got_stop || now >= stop_at;
 		if (!stopping && now < window_end)
 			continue;
+		next_real = clock_ns(CLOCK_REALTIME);
 		write_cpu_window(window_real, now - window_start);
 		log_info("window: %" PRIu64 " samples, %" PRIu64 " kept, %"
-		    PRIu64 " lost, %" PRIu64 " throttled",
+		    PRIu64 " lost, %" PRIu64 " throttled; stacks unwound %"
+		    PRIu64 ": %" PRIu64 " complete, %" PRIu64 " truncated, %"
+		    PRIu64 " failed",
 		    counters.samples - last.samples,
 		    counters.samples_kept - last.samples_kept,
 		    counters.lost - last.lost,
-		    counters.throttled - last.throttled);
+		    counters.throttled - last.throttled,
+		    counters.unwound - last.unwound,
+		    counters.complete - last.complete,
+		    counters.truncated - last.truncated,
+		    counters.failed - last.failed);
 		last = counters;
 		stacks_reset(cpu_stacks);
 		proc_sweep();
-		window_real = clock_ns(CLOCK_REALTIME);
+		window_real = next_real;
 		window_start = now;
 		window_end = now + (int64_t)opts.rotate * 1000000000;
 	}
@@ -130,15 +138,16 @@ main(int argc, char **argv)
 	set_signals();
 	if (rotate_init(opts.output_dir, &cause) != 0)
 		fatalx("%s", cause);
+	if ((s = sampler_open(&cause)) == NULL)
+		fatalx("%s", cause);
 	if (kallsyms_load(&cause) != 0) {
 		log_warnx("kernel frames will be unnamed: %s", cause);
 		free(cause);
 	}
 	symbols_init();
+	binary_init();
 	proc_init();
 	cpu_stacks = stacks_new(2);
-	if ((s = sampler_open(&cause)) == NULL)
-		fatalx("%s", cause);
 	if (proc_seed(&cause) != 0)
 		fatalx("%s", cause);
 	if (!opts.foreground) {
@@ -152,6 +161,7 @@ main(int argc, char **argv)
 	sampler_close(s);
 	stacks_free(cpu_stacks);
 	proc_free();
+	binary_free();
 	symbols_free();
 	kallsyms_free();
 	rotate_free();

@@ -59,6 +59,8 @@ struct dso {
 	unsigned char	 build_id[20];
 	size_t		 build_id_len;
 	unsigned int	 refs;		/* mappings that name it */
+	void		*unwind;	/* unwind.c tables, NULL until used */
+	int		 unwind_failed;
 	void		*symbols;	/* symbols.c state, NULL until opened */
 	int		 symbols_failed;
 };
@@ -90,6 +92,9 @@ struct proc {
 	struct htable	 threads;
 	int		 exited;
 	int		 wanted;	/* matches --pid (or no filter) */
+	unsigned int	 map_generation;	/* bumped when maps change */
+	void		*unwind;	/* libunwind address space */
+	unsigned int	 unwind_generation;
 };
 
 /* One frame of an interned stack: a dso and an address inside it. */
@@ -113,6 +118,12 @@ struct symbol_info {
 	uint64_t	 vaddr;		/* address in the ELF's own space */
 };
 
+enum unwind_mode {
+	UNWIND_AUTO,
+	UNWIND_DWARF,
+	UNWIND_FP
+};
+
 struct options {
 	const char	*output_dir;
 	unsigned int	 frequency;
@@ -122,6 +133,8 @@ struct options {
 	size_t		 npids;
 	int		 foreground;
 	int		 use_cycles;	/* hardware cycles, not cpu-clock */
+	enum unwind_mode unwind;
+	unsigned int	 stack_size;	/* bytes of user stack per sample */
 	int		 verbose;
 };
 
@@ -139,7 +152,26 @@ struct perf_sample {
 	uint64_t	 period;
 	uint64_t	 nr;		/* callchain entries */
 	const uint64_t	*ips;
+	uint64_t	 regs_abi;	/* PERF_SAMPLE_REGS_ABI_NONE: no regs */
+	const uint64_t	*regs;
+	const void	*stack;		/* user stack copy, from SP up */
+	uint64_t	 stack_len;	/* bytes the kernel really copied */
+	int		 stack_full;	/* the copy had no room left */
 };
+
+/* What the sampler asked the kernel to put in each sample. */
+struct sample_format {
+	uint64_t	 type;
+	uint64_t	 regs_mask;
+	unsigned int	 nregs;
+};
+
+/* Bytes of user stack copied per sample: see doc/performance.md. */
+#define PROFDROP_STACK_SIZE	32768
+
+/* x86-64 user registers AX..SS and R8..R15, as perf uses. */
+#define PROFDROP_REGS_MASK	0xff0fffULL
+
 
 /* Totals kept for the whole run and per window. */
 struct counters {
@@ -148,6 +180,10 @@ struct counters {
 	uint64_t	 lost;		/* records the kernel dropped */
 	uint64_t	 throttled;
 	uint64_t	 bad_records;
+	uint64_t	 unwound;	/* samples with a user stack to unwind */
+	uint64_t	 complete;	/* ... that reached the outermost frame */
+	uint64_t	 truncated;
+	uint64_t	 failed;
 };
 
 /* ring.c */
@@ -172,12 +208,12 @@ struct sampler	*sampler_open(char **);
 int		 sampler_poll(struct sampler *, int);
 size_t		 sampler_drain(struct sampler *, ring_cb, void *);
 void		 sampler_close(struct sampler *);
-uint64_t	 sampler_sample_type(void);
+const struct sample_format *sampler_format(void);
 
 /* records.c */
 void		 records_handle(const void *, size_t, void *);
-int		 records_parse_sample(const void *, size_t, uint64_t,
-		     struct perf_sample *);
+int		 records_parse_sample(const void *, size_t,
+		     const struct sample_format *, struct perf_sample *);
 extern struct counters counters;
 
 /* proc.c */
@@ -242,6 +278,22 @@ struct hnode	*htable_next_same(struct hnode *);
 void		 htable_foreach(struct htable *, void (*)(struct hnode *, void *),
 		     void *);
 uint64_t	 hash_bytes(const void *, size_t, uint64_t);
+
+/* binary.c */
+void		 binary_init(void);
+void		 binary_free(void);
+int		 binary_open(const struct dso *, char **);
+
+/* unwind.c */
+enum unwind_end {
+	UNWIND_COMPLETE,	/* reached the outermost frame */
+	UNWIND_TRUNCATED,	/* the stack copy or frame limit ran out */
+	UNWIND_FAILED
+};
+enum unwind_end	 unwind_sample(struct proc *, const uint64_t *, const void *,
+		     uint64_t, uint64_t *, size_t, size_t *);
+void		 unwind_proc_free(struct proc *);
+void		 unwind_dso_free(struct dso *);
 
 /* kallsyms.c */
 int		 kallsyms_load(char **);

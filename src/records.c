@@ -32,12 +32,12 @@ take_u64(struct cursor *c, uint64_t *v)
 }
 
 int
-records_parse_sample(const void *rec, size_t len, uint64_t type,
-    struct perf_sample *s)
+records_parse_sample(const void *rec, size_t len,
+    const struct sample_format *fmt, struct perf_sample *s)
 {
 	struct cursor	 c = { (const unsigned char *)rec, NULL };
+	uint64_t	 type = fmt->type, v, size;
 	uint32_t	 u32[2];
-	uint64_t	 v;
 
 	c.end = c.p + len;
 	memset(s, 0, sizeof *s);
@@ -75,45 +75,112 @@ records_parse_sample(const void *rec, size_t len, uint64_t type,
 		s->ips = (const uint64_t *)c.p;
 		c.p += s->nr * sizeof(uint64_t);
 	}
+	if (type & PERF_SAMPLE_RAW) {
+		if (take(&c, u32, sizeof u32[0]) != 0 ||
+		    take(&c, NULL, u32[0]) != 0)
+			return (-1);
+	}
+	if (type & PERF_SAMPLE_REGS_USER) {
+		if (take_u64(&c, &s->regs_abi) != 0)
+			return (-1);
+		if (s->regs_abi != PERF_SAMPLE_REGS_ABI_NONE) {
+			s->regs = (const uint64_t *)c.p;
+			if (take(&c, NULL, fmt->nregs * sizeof(uint64_t)) != 0)
+				return (-1);
+		}
+	}
+	if (type & PERF_SAMPLE_STACK_USER) {
+		if (take_u64(&c, &size) != 0)
+			return (-1);
+		if (size != 0) {
+			s->stack = c.p;
+			if (take(&c, NULL, size) != 0 ||
+			    take_u64(&c, &s->stack_len) != 0 ||
+			    s->stack_len > size)
+				return (-1);
+			s->stack_full = s->stack_len == size;
+		}
+	}
 	return (0);
 }
 
-/* Turn the callchain into frames: leaf first, kernel then user. */
-static size_t
-sample_frames(struct proc *p, const struct perf_sample *s, struct frame *f)
+/* Callers are return addresses: name the call instead. */
+static void
+user_frame(struct proc *p, uint64_t ip, int caller, struct frame *f)
 {
 	const struct map	*m;
-	uint64_t		 ip, context = PERF_CONTEXT_USER;
-	size_t			 i, n = 0;
-	int			 first_in_context = 1;
 
-	for (i = 0; i < s->nr && n < PROFDROP_MAX_FRAMES; i++) {
+	if (caller && ip > 0)
+		ip--;
+	if ((m = proc_find_map(p, ip)) == NULL) {
+		f->dso = dso_marker("[unknown mapping]");
+		f->addr = ip;
+	} else if (m->dso->kind != DSO_ANON) {
+		f->dso = m->dso;
+		f->addr = ip - m->start + m->pgoff;
+	} else {
+		f->dso = m->dso;
+		f->addr = ip;
+	}
+}
+
+/* The kernel part of the callchain, and its user part if it has one. */
+static size_t
+callchain_frames(struct proc *p, const struct perf_sample *s, struct frame *f,
+    size_t max)
+{
+	uint64_t	 ip, context = PERF_CONTEXT_USER;
+	size_t		 i, n = 0;
+	int		 caller = 0;
+
+	for (i = 0; i < s->nr && n < max; i++) {
 		ip = s->ips[i];
 		if (ip >= (uint64_t)PERF_CONTEXT_MAX) {
 			context = ip;
-			first_in_context = 1;
+			caller = 0;
 			continue;
 		}
-		/* Callers are return addresses: name the call instead. */
-		if (!first_in_context && ip > 0)
-			ip--;
-		first_in_context = 0;
 		if (context == PERF_CONTEXT_KERNEL) {
 			f[n].dso = dso_kernel();
-			f[n].addr = ip;
-		} else if (context != PERF_CONTEXT_USER) {
-			continue;
-		} else if ((m = proc_find_map(p, ip)) == NULL) {
-			f[n].dso = dso_marker("[unknown mapping]");
-			f[n].addr = ip;
-		} else if (m->dso->kind != DSO_ANON) {
-			f[n].dso = m->dso;
-			f[n].addr = ip - m->start + m->pgoff;
-		} else {
-			f[n].dso = m->dso;
-			f[n].addr = ip;
-		}
-		n++;
+			f[n++].addr = caller && ip > 0 ? ip - 1 : ip;
+		} else if (context == PERF_CONTEXT_USER)
+			user_frame(p, ip, caller, &f[n++]);
+		caller = 1;
+	}
+	return (n);
+}
+
+/* Unwind the copied user stack; mark a walk that did not finish. */
+static size_t
+unwound_frames(struct proc *p, const struct perf_sample *s, struct frame *f,
+    size_t max)
+{
+	uint64_t	 ips[PROFDROP_MAX_FRAMES];
+	const char	*marker = NULL;
+	size_t		 i, n;
+
+	if (max < 2)
+		return (0);
+	counters.unwound++;
+	switch (unwind_sample(p, s->regs, s->stack, s->stack_len, ips,
+	    max - 1, &n)) {
+	case UNWIND_COMPLETE:
+		counters.complete++;
+		break;
+	case UNWIND_TRUNCATED:
+		counters.truncated++;
+		marker = "[truncated]";
+		break;
+	case UNWIND_FAILED:
+		counters.failed++;
+		marker = "[unwind failure]";
+		break;
+	}
+	for (i = 0; i < n; i++)
+		user_frame(p, ips[i], i > 0, &f[i]);
+	if (marker != NULL) {
+		f[n].dso = dso_marker(marker);
+		f[n++].addr = 0;
 	}
 	return (n);
 }
@@ -127,7 +194,7 @@ handle_sample(const void *rec, size_t len)
 	int64_t			 values[2];
 	size_t			 n;
 
-	if (records_parse_sample(rec, len, sampler_sample_type(), &s) != 0) {
+	if (records_parse_sample(rec, len, sampler_format(), &s) != 0) {
 		counters.bad_records++;
 		return;
 	}
@@ -139,7 +206,9 @@ handle_sample(const void *rec, size_t len)
 	} else if ((p = proc_get(s.pid)) == NULL || !p->wanted)
 		return;
 	counters.samples_kept++;
-	n = sample_frames(p, &s, frames);
+	n = callchain_frames(p, &s, frames, PROFDROP_MAX_FRAMES);
+	if (s.regs != NULL && s.stack != NULL)
+		n += unwound_frames(p, &s, frames + n, PROFDROP_MAX_FRAMES - n);
 	values[0] = 1;
 	values[1] = opts.use_cycles ? 1000000000 / opts.frequency : s.period;
 	stacks_add(cpu_stacks, p->pid, s.tid, frames, n, values);

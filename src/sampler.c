@@ -17,22 +17,21 @@
 
 #include "profdropd.h"
 
-#define SAMPLER_RING_PAGES	128
-
 struct sampler {
 	struct ring	*rings;
 	struct pollfd	*pfds;
 	int		 nrings;
 };
 
-static const uint64_t sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID |
-    PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD |
-    PERF_SAMPLE_CALLCHAIN;
+#define SAMPLER_TYPE	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | \
+	PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN)
 
-uint64_t
-sampler_sample_type(void)
+static struct sample_format format = { SAMPLER_TYPE, 0, 0 };
+
+const struct sample_format *
+sampler_format(void)
 {
-	return (sample_type);
+	return (&format);
 }
 
 static int
@@ -127,6 +126,22 @@ explain_open_error(int error)
 	return (msg);
 }
 
+/*
+ * Room for about a quarter second of samples, so the loop's 100 ms polls
+ * keep up; stack copies make samples large.
+ */
+static size_t
+sampler_ring_pages(void)
+{
+	size_t	 bytes, pages = 64;
+
+	bytes = (size_t)opts.frequency * (1024 + (opts.unwind != UNWIND_FP ?
+	    opts.stack_size : 0)) / 4;
+	while (pages * getpagesize() < bytes && pages < 4096)
+		pages *= 2;
+	return (pages);
+}
+
 static void
 sampler_attr(struct perf_event_attr *attr)
 {
@@ -141,7 +156,15 @@ sampler_attr(struct perf_event_attr *attr)
 	}
 	attr->sample_freq = opts.frequency;
 	attr->freq = 1;
-	attr->sample_type = sample_type;
+	attr->sample_type = SAMPLER_TYPE;
+	if (opts.unwind != UNWIND_FP) {
+		/* Kernel frames from the callchain, user frames unwound. */
+		attr->sample_type |= PERF_SAMPLE_REGS_USER |
+		    PERF_SAMPLE_STACK_USER;
+		attr->sample_regs_user = PROFDROP_REGS_MASK;
+		attr->sample_stack_user = opts.stack_size;
+		attr->exclude_callchain_user = 1;
+	}
 	attr->disabled = 1;
 	attr->mmap = 1;
 	attr->comm = 1;
@@ -149,7 +172,7 @@ sampler_attr(struct perf_event_attr *attr)
 	attr->sample_id_all = 1;
 	attr->exclude_guest = 1;
 	attr->watermark = 1;
-	attr->wakeup_watermark = SAMPLER_RING_PAGES * 4096 / 4;
+	attr->wakeup_watermark = sampler_ring_pages() * getpagesize() / 4;
 	/* The kernel rejects unknown flags, so MMAP2 (3.16) is probed. */
 	attr->mmap2 = 1;
 	attr->comm_exec = 1;
@@ -161,6 +184,17 @@ sampler_open_cpu(struct perf_event_attr *attr, int cpu, char **cause)
 	int	 fd, error;
 
 	fd = perf_event_open(attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd == -1 && errno == EINVAL && opts.unwind == UNWIND_AUTO &&
+	    (attr->sample_type & PERF_SAMPLE_STACK_USER)) {
+		log_warnx("the kernel refused user stack copies; unwinding "
+		    "with frame pointers (--unwind fp)");
+		opts.unwind = UNWIND_FP;
+		attr->sample_type &= ~(PERF_SAMPLE_REGS_USER |
+		    PERF_SAMPLE_STACK_USER);
+		attr->sample_regs_user = attr->sample_stack_user = 0;
+		attr->exclude_callchain_user = 0;
+		fd = perf_event_open(attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	}
 	if (fd == -1 && errno == EINVAL && (attr->mmap2 || attr->comm_exec)) {
 		log_debug("perf_event_open: mmap2/comm_exec refused, "
 		    "falling back to MMAP records");
@@ -192,18 +226,22 @@ sampler_open(char **cause)
 	s = xcalloc(1, sizeof *s);
 	s->rings = xcalloc(ncpus, sizeof *s->rings);
 	s->pfds = xcalloc(ncpus, sizeof *s->pfds);
+	/* Pretend features are missing, to test the fallbacks. */
+	if (getenv("PROFDROP_NO_STACK_USER") != NULL &&
+	    opts.unwind == UNWIND_AUTO)
+		opts.unwind = UNWIND_FP;
 	sampler_attr(&attr);
 	if (getenv("PROFDROP_NO_MMAP2") != NULL)
 		attr.mmap2 = attr.comm_exec = 0;
 	for (i = 0; i < ncpus; i++) {
 		if ((fd = sampler_open_cpu(&attr, cpus[i], cause)) == -1)
 			goto fail;
-		pages = SAMPLER_RING_PAGES;
+		pages = sampler_ring_pages();
 		if (ring_open(&s->rings[i], fd, cpus[i], &pages, cause) != 0) {
 			close(fd);
 			goto fail;
 		}
-		if (pages != SAMPLER_RING_PAGES)
+		if (pages != sampler_ring_pages())
 			log_warnx("cpu %d: ring shrunk to %zu pages by the "
 			    "locked-memory limit; expect lost records at high "
 			    "rates", cpus[i], pages);
@@ -211,6 +249,10 @@ sampler_open(char **cause)
 		s->pfds[i].events = POLLIN;
 		s->nrings++;
 	}
+	/* The attributes as the kernel accepted them, fallbacks and all. */
+	format.type = attr.sample_type;
+	format.regs_mask = attr.sample_regs_user;
+	format.nregs = __builtin_popcountll(attr.sample_regs_user);
 	for (i = 0; i < s->nrings; i++) {
 		if (ioctl(s->rings[i].fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
 			xasprintf(cause, "enabling the event on cpu %d: %s",
@@ -218,8 +260,10 @@ sampler_open(char **cause)
 			goto fail;
 		}
 	}
-	log_debug("sampling %d cpus at %u Hz (%s)", s->nrings, opts.frequency,
-	    attr.mmap2 ? "mmap2" : "mmap");
+	log_debug("sampling %d cpus at %u Hz (%s, %s unwinding, %zu KiB "
+	    "rings)", s->nrings, opts.frequency, attr.mmap2 ? "mmap2" : "mmap",
+	    opts.unwind == UNWIND_FP ? "frame-pointer" : "dwarf",
+	    sampler_ring_pages() * getpagesize() / 1024);
 	return (s);
 
 fail:

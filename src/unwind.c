@@ -1,0 +1,447 @@
+/*
+ * DWARF unwinding of copied user stacks with libunwind. Each sample brings
+ * the user registers and a copy of the stack above SP; libunwind reads
+ * them, and the binaries' .eh_frame_hdr and .eh_frame, through our
+ * accessors. Nothing is read from the live process, which may be gone.
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libunwind.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profdropd.h"
+
+/* Exported by libunwind but not declared in its headers. */
+extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t, unw_word_t,
+    unw_dyn_info_t *, unw_proc_info_t *, int, void *);
+
+#define UNWIND_RED_ZONE		128
+#define UNWIND_MAX_TABLE	(64 << 20)	/* refuse absurd unwind data */
+#define UNWIND_RECENT		8
+#define DW_EH_PE_udata4		0x03
+#define DW_EH_PE_sdata4		0x0b
+#define DW_EH_PE_pcrel		0x10
+#define DW_EH_PE_datarel	0x30
+
+/* A binary's unwind data, shared by every process that maps it. */
+struct unwind_table {
+	uint64_t	 hdr_vaddr;	/* .eh_frame_hdr */
+	uint64_t	 fde_count;
+	uint64_t	 lo;		/* vaddrs held in data */
+	uint64_t	 hi;
+	unsigned char	*data;
+	struct {
+		uint64_t vaddr;
+		uint64_t offset;
+		uint64_t filesz;
+	}		*loads;
+	size_t		 nloads;
+};
+
+/* One sample being unwound: libunwind hands this to every accessor. */
+struct unwind_ctx {
+	struct proc		*proc;
+	const uint64_t		*regs;
+	uint64_t		 sp;
+	const unsigned char	*stack;
+	uint64_t		 stack_len;
+	int			 past_copy;	/* a read ran off the copy */
+	struct {
+		struct unwind_table	*table;
+		uint64_t		 bias;
+	}			 recent[UNWIND_RECENT];
+	size_t			 nrecent;
+};
+
+/* Positions in the sample of the registers PROFDROP_REGS_MASK selects. */
+enum {
+	PR_AX, PR_BX, PR_CX, PR_DX, PR_SI, PR_DI, PR_BP, PR_SP, PR_IP,
+	PR_FLAGS, PR_CS, PR_SS, PR_R8, PR_R9, PR_R10, PR_R11, PR_R12, PR_R13,
+	PR_R14, PR_R15
+};
+
+static const int unw_to_sample[] = {
+	[UNW_X86_64_RAX] = PR_AX, [UNW_X86_64_RDX] = PR_DX,
+	[UNW_X86_64_RCX] = PR_CX, [UNW_X86_64_RBX] = PR_BX,
+	[UNW_X86_64_RSI] = PR_SI, [UNW_X86_64_RDI] = PR_DI,
+	[UNW_X86_64_RBP] = PR_BP, [UNW_X86_64_RSP] = PR_SP,
+	[UNW_X86_64_R8] = PR_R8, [UNW_X86_64_R9] = PR_R9,
+	[UNW_X86_64_R10] = PR_R10, [UNW_X86_64_R11] = PR_R11,
+	[UNW_X86_64_R12] = PR_R12, [UNW_X86_64_R13] = PR_R13,
+	[UNW_X86_64_R14] = PR_R14, [UNW_X86_64_R15] = PR_R15,
+	[UNW_X86_64_RIP] = PR_IP,
+};
+
+static int
+read_exact(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t	 n;
+	size_t	 done = 0;
+
+	while (done < len) {
+		n = pread(fd, (char *)buf + done, len - done, off + done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (-1);
+		done += n;
+	}
+	return (0);
+}
+
+static void
+table_free(struct unwind_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->data);
+	free(t->loads);
+	free(t);
+}
+
+/* Where .eh_frame_hdr is, from its section or, if stripped, its segment. */
+static int
+table_find_hdr(Elf *elf, GElf_Phdr *hdr)
+{
+	GElf_Phdr	 ph;
+	size_t		 n, i;
+
+	if (elf_getphdrnum(elf, &n) != 0)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (gelf_getphdr(elf, i, &ph) != NULL &&
+		    ph.p_type == PT_GNU_EH_FRAME) {
+			*hdr = ph;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/*
+ * Read .eh_frame_hdr and the rest of its segment (.eh_frame follows it)
+ * into memory, so later reads are bounded copies, not file I/O on a file
+ * the process could truncate under us.
+ */
+static struct unwind_table *
+table_load(int fd)
+{
+	struct unwind_table	*t;
+	struct stat		 st;
+	Elf			*elf;
+	GElf_Phdr		 ph, hdr;
+	size_t			 n, i;
+	unsigned char		 head[12];
+	int32_t			 ptr;
+	uint64_t		 end = 0, start;
+
+	if (fstat(fd, &st) == -1 ||
+	    (elf = elf_begin(fd, ELF_C_READ, NULL)) == NULL)
+		return (NULL);
+	t = xcalloc(1, sizeof *t);
+	if (elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64 ||
+	    table_find_hdr(elf, &hdr) != 0 || elf_getphdrnum(elf, &n) != 0)
+		goto fail;
+	t->loads = xcalloc(n + 1, sizeof *t->loads);
+	for (i = 0; i < n; i++) {
+		if (gelf_getphdr(elf, i, &ph) == NULL || ph.p_type != PT_LOAD)
+			continue;
+		if (ph.p_offset > (uint64_t)st.st_size ||
+		    ph.p_filesz > (uint64_t)st.st_size - ph.p_offset)
+			goto fail;
+		t->loads[t->nloads].vaddr = ph.p_vaddr;
+		t->loads[t->nloads].offset = ph.p_offset;
+		t->loads[t->nloads].filesz = ph.p_filesz;
+		t->nloads++;
+		if (hdr.p_vaddr >= ph.p_vaddr &&
+		    hdr.p_vaddr < ph.p_vaddr + ph.p_filesz)
+			end = ph.p_vaddr + ph.p_filesz;
+	}
+	if (end == 0 || hdr.p_offset > (uint64_t)st.st_size ||
+	    read_exact(fd, head, sizeof head, hdr.p_offset) != 0)
+		goto fail;
+	/* version 1; table of sdata4 pairs relative to the header. */
+	if (head[0] != 1 || head[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4) ||
+	    head[1] != (DW_EH_PE_pcrel | DW_EH_PE_sdata4) ||
+	    (head[2] != DW_EH_PE_udata4 && head[2] != DW_EH_PE_sdata4))
+		goto fail;
+	memcpy(&ptr, head + 4, 4);
+	t->fde_count = (uint32_t)(head[8] | head[9] << 8 | head[10] << 16 |
+	    (uint32_t)head[11] << 24);
+	t->hdr_vaddr = hdr.p_vaddr;
+	start = hdr.p_vaddr + 4 + ptr;		/* .eh_frame */
+	t->lo = start < hdr.p_vaddr ? start : hdr.p_vaddr;
+	t->hi = end;
+	if (t->hi <= t->lo || t->hi - t->lo > UNWIND_MAX_TABLE ||
+	    12 + t->fde_count * 8 > t->hi - hdr.p_vaddr)
+		goto fail;
+	t->data = xmalloc(t->hi - t->lo);
+	for (i = 0; i < t->nloads; i++) {
+		if (t->lo >= t->loads[i].vaddr &&
+		    t->hi <= t->loads[i].vaddr + t->loads[i].filesz)
+			break;
+	}
+	if (i == t->nloads || read_exact(fd, t->data, t->hi - t->lo,
+	    t->loads[i].offset + (t->lo - t->loads[i].vaddr)) != 0)
+		goto fail;
+	elf_end(elf);
+	return (t);
+fail:
+	elf_end(elf);
+	table_free(t);
+	return (NULL);
+}
+
+static struct unwind_table *
+table_get(struct dso *d)
+{
+	int	 fd;
+
+	if (d->unwind != NULL || d->unwind_failed)
+		return (d->unwind);
+	if ((fd = binary_open(d, NULL)) != -1) {
+		d->unwind = table_load(fd);
+		close(fd);
+	}
+	if (d->unwind == NULL) {
+		log_debug("%s: no usable .eh_frame_hdr", d->name);
+		d->unwind_failed = 1;
+	}
+	return (d->unwind);
+}
+
+/* The load bias of a mapping: runtime address minus ELF vaddr. */
+static int
+table_bias(const struct unwind_table *t, const struct map *m, uint64_t *bias)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->nloads; i++) {
+		if (m->pgoff >= (t->loads[i].offset & ~4095ULL) &&
+		    m->pgoff < t->loads[i].offset + t->loads[i].filesz) {
+			*bias = m->start - (t->loads[i].vaddr -
+			    t->loads[i].offset + m->pgoff);
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/* Copy what [addr, addr + 8) shares with a buffer; 0 if it shares nothing. */
+static int
+copy_word(uint64_t addr, unw_word_t *val, uint64_t base,
+    const unsigned char *buf, uint64_t len)
+{
+	uint64_t	 from, to;
+
+	if (addr + 8 <= base || addr >= base + len)
+		return (0);
+	from = addr < base ? base : addr;
+	to = addr + 8 > base + len ? base + len : addr + 8;
+	*val = 0;
+	memcpy((char *)val + (from - addr), buf + (from - base), to - from);
+	return (1);
+}
+
+static int
+acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
+    int need_unwind_info, void *arg)
+{
+	struct unwind_ctx	*ctx = arg;
+	const struct map	*m;
+	struct unwind_table	*t;
+	unw_dyn_info_t		 di;
+	uint64_t		 bias;
+	size_t			 i;
+
+	if ((m = proc_find_map(ctx->proc, ip)) == NULL ||
+	    m->dso->kind == DSO_ANON || (t = table_get(m->dso)) == NULL ||
+	    table_bias(t, m, &bias) != 0)
+		return (-UNW_ENOINFO);
+	for (i = 0; i < ctx->nrecent; i++) {
+		if (ctx->recent[i].table == t && ctx->recent[i].bias == bias)
+			break;
+	}
+	if (i == ctx->nrecent) {
+		i = ctx->nrecent < UNWIND_RECENT ? ctx->nrecent++ :
+		    UNWIND_RECENT - 1;
+		ctx->recent[i].table = t;
+		ctx->recent[i].bias = bias;
+	}
+	memset(&di, 0, sizeof di);
+	di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+	di.start_ip = m->start;
+	di.end_ip = m->end;
+	di.u.rti.segbase = bias + t->hdr_vaddr;
+	di.u.rti.table_data = bias + t->hdr_vaddr + 12;
+	di.u.rti.table_len = t->fde_count * 8 / sizeof(unw_word_t);
+	return (_Ux86_64_dwarf_search_unwind_table(as, ip, &di, pi,
+	    need_unwind_info, arg));
+}
+
+static void
+acc_put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
+{
+}
+
+static int
+acc_get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, void *arg)
+{
+	return (-UNW_ENOINFO);
+}
+
+static int
+acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
+    int write, void *arg)
+{
+	struct unwind_ctx	*ctx = arg;
+	struct unwind_table	*t;
+	size_t			 i;
+
+	if (write)
+		return (-UNW_EINVAL);
+	if (copy_word(addr, val, ctx->sp, ctx->stack, ctx->stack_len))
+		return (0);
+	/* Leaf code may use the red zone below SP; it was not copied. */
+	if (addr < ctx->sp && addr + UNWIND_RED_ZONE >= ctx->sp) {
+		*val = 0;
+		return (0);
+	}
+	for (i = 0; i < ctx->nrecent; i++) {
+		t = ctx->recent[i].table;
+		if (copy_word(addr - ctx->recent[i].bias, val, t->lo, t->data,
+		    t->hi - t->lo))
+			return (0);
+	}
+	if (addr >= ctx->sp + ctx->stack_len &&
+	    addr < ctx->sp + ctx->stack_len + (8 << 20))
+		ctx->past_copy = 1;
+	return (-UNW_EINVAL);
+}
+
+static int
+acc_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val,
+    int write, void *arg)
+{
+	struct unwind_ctx	*ctx = arg;
+
+	if (write || reg < 0 || reg > UNW_X86_64_RIP)
+		return (-UNW_EBADREG);
+	*val = ctx->regs[unw_to_sample[reg]];
+	return (0);
+}
+
+static int
+acc_access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val,
+    int write, void *arg)
+{
+	return (-UNW_EBADREG);
+}
+
+static int
+acc_resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
+{
+	return (-UNW_EINVAL);
+}
+
+static int
+acc_get_proc_name(unw_addr_space_t as, unw_word_t addr, char *buf,
+    size_t len, unw_word_t *off, void *arg)
+{
+	return (-UNW_ENOINFO);
+}
+
+static unw_accessors_t accessors = {
+	.find_proc_info = acc_find_proc_info,
+	.put_unwind_info = acc_put_unwind_info,
+	.get_dyn_info_list_addr = acc_get_dyn_info_list_addr,
+	.access_mem = acc_access_mem,
+	.access_reg = acc_access_reg,
+	.access_fpreg = acc_access_fpreg,
+	.resume = acc_resume,
+	.get_proc_name = acc_get_proc_name,
+};
+
+/*
+ * An address space per process: libunwind caches by address, and the
+ * same address means different code in different processes.
+ */
+static unw_addr_space_t
+unwind_space(struct proc *p)
+{
+	if (p->unwind == NULL) {
+		p->unwind = unw_create_addr_space(&accessors, 0);
+		if (p->unwind == NULL)
+			fatalx("unw_create_addr_space failed");
+		unw_set_caching_policy(p->unwind, UNW_CACHE_GLOBAL);
+		p->unwind_generation = p->map_generation;
+	} else if (p->unwind_generation != p->map_generation) {
+		unw_flush_cache(p->unwind, 0, 0);
+		p->unwind_generation = p->map_generation;
+	}
+	return (p->unwind);
+}
+
+/*
+ * Unwind one sample's user stack into ips (leaf first). Returns how the
+ * walk ended; ips holds what was found either way.
+ */
+enum unwind_end
+unwind_sample(struct proc *p, const uint64_t *regs, const void *stack,
+    uint64_t stack_len, uint64_t *ips, size_t max, size_t *n)
+{
+	struct unwind_ctx	 ctx;
+	unw_cursor_t		 c;
+	unw_word_t		 ip, sp, last_sp = 0;
+	int			 rc;
+
+	*n = 0;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.proc = p;
+	ctx.regs = regs;
+	ctx.sp = regs[PR_SP];
+	ctx.stack = stack;
+	ctx.stack_len = stack_len;
+	if (unw_init_remote(&c, unwind_space(p), &ctx) != 0)
+		return (UNWIND_FAILED);
+	for (;;) {
+		if (unw_get_reg(&c, UNW_REG_IP, &ip) != 0 ||
+		    unw_get_reg(&c, UNW_REG_SP, &sp) != 0)
+			return (UNWIND_FAILED);
+		if (ip == 0)
+			return (UNWIND_COMPLETE);
+		if (*n == max)
+			return (UNWIND_TRUNCATED);
+		/* The stack grows down: a frame that does not move is a loop. */
+		if (*n > 0 && sp <= last_sp && ip == ips[*n - 1])
+			return (UNWIND_FAILED);
+		ips[(*n)++] = ip;
+		last_sp = sp;
+		if ((rc = unw_step(&c)) == 0)
+			return (UNWIND_COMPLETE);
+		if (rc < 0)
+			return (ctx.past_copy ? UNWIND_TRUNCATED :
+			    UNWIND_FAILED);
+	}
+}
+
+void
+unwind_proc_free(struct proc *p)
+{
+	if (p->unwind != NULL)
+		unw_destroy_addr_space(p->unwind);
+	p->unwind = NULL;
+}
+
+void
+unwind_dso_free(struct dso *d)
+{
+	table_free(d->unwind);
+	d->unwind = NULL;
+}

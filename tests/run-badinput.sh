@@ -1,0 +1,62 @@
+#!/bin/sh
+# Bad input fails at start-up: non-zero exit, one line on stderr naming the
+# problem, nothing written.
+. "$(dirname "$0")/test-subr.sh"
+require_root
+require_perf_events
+
+out=$tmp/out as=
+mkdir "$out"
+
+# bad REGEX ARGS...: $as profdropd ARGS fails within 10 s (not after
+# --duration 30), with one stderr line matching REGEX, and leaves $out empty.
+# Every case runs; the failures are listed at the end.
+failures=
+bad() {
+	re=$1; shift
+	rc=0
+	timeout -s KILL 10 $as "$PROFDROPD" --foreground --duration 30 "$@" \
+	    >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
+	what="${as:+$as }profdropd $*"
+	echo "$what: exit $rc: $(cat "$tmp/stderr")"
+	why=
+	[ $rc != 0 ] || why="exit status 0"
+	[ $rc -lt 124 ] || why="did not fail at start-up (exit $rc)"
+	[ "$(grep -c . "$tmp/stderr")" = 1 ] || why="$why; stderr is not one line"
+	grep -Eqi -e "$re" "$tmp/stderr" || why="$why; message does not match /$re/"
+	[ -z "$(ls -A "$out")" ] || why="$why; wrote $(ls -A "$out")"
+	[ -z "$why" ] || failures="$failures
+  $what: ${why#; }"
+}
+
+bad frequency --output-dir "$out" --frequency 0
+bad frequency --output-dir "$out" --frequency -5
+bad frequency --output-dir "$out" --frequency abc
+bad frequency --output-dir "$out" --frequency 100000000
+bad rotate --output-dir "$out" --rotate 0
+bad duration --output-dir "$out" --duration -1
+bad 'pid|999999999' --output-dir "$out" --pid 999999999
+bad pid --output-dir "$out" --pid abc
+bad no-such-option --output-dir "$out" --no-such-option
+bad "output|$tmp/missing" --output-dir "$tmp/missing"
+[ ! -e "$tmp/missing" ] || failures="$failures
+  the missing output directory was created"
+touch "$tmp/file"
+bad "output|$tmp/file|directory" --output-dir "$tmp/file"
+# Root ignores permission bits: a read-only file system is what stops it.
+mkdir "$tmp/ro"
+mount -t tmpfs -o ro tmpfs "$tmp/ro" || skip "cannot mount a read-only tmpfs"
+at_exit "umount '$tmp/ro'"
+bad "output|$tmp/ro|read-only" --output-dir "$tmp/ro"
+
+# Unprivileged system-wide sampling with perf_event_paranoid 2 is refused
+# with a hint at the knob or the capability.
+paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
+at_exit "echo $paranoid >/proc/sys/kernel/perf_event_paranoid"
+echo 2 >/proc/sys/kernel/perf_event_paranoid
+chmod 755 "$tmp"
+chown 65534:65534 "$out"
+as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+bad 'perf_event_paranoid|CAP_PERFMON' --output-dir "$out"
+
+[ -z "$failures" ] || fail "bad input not handled:$failures"

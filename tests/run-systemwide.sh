@@ -1,0 +1,38 @@
+#!/bin/sh
+# Without --pid: every process is sampled, and kernel frames carry kallsyms names.
+. "$(dirname "$0")/test-subr.sh"
+require_root
+require_perf_events
+require_go_pprof
+
+start_busy 6
+start_busy 6 busy631
+# Kernel work: dd spends its time copying zeroes in read(2)/write(2).
+sh -c 'while :; do dd if=/dev/zero of=/dev/null bs=1M count=512 2>/dev/null; done' &
+bg_track $!
+mkdir "$tmp/out"
+run_profdropd --frequency 199 --duration 3 --output-dir "$tmp/out"
+
+files=$(profiles "$tmp/out")
+[ "$(echo "$files" | grep -c .)" = 1 ] || fail "expected exactly one profile, got: $files"
+f=$tmp/out/$files
+gunzip_ok "$f" || fail "$f is not valid gzip"
+
+procs=$(tag_values "$f" process | sort -u | paste -sd ' ' -)
+echo "process labels: $procs"
+for p in hot631 busy631 dd; do
+	case " $procs " in *" $p "*) ;; *) fail "no samples labelled process=$p" ;; esac
+done
+
+# Kernel frames: locations at kernel addresses whose function is a kallsyms
+# text symbol.
+gopprof -raw "$f" >"$tmp/raw"
+awk '$2 ~ /^[tTwW]$/ { print $3 }' /proc/kallsyms | sort -u >"$tmp/ksyms"
+awk '/^Locations/ { loc = 1; next } /^Mappings/ { loc = 0 }
+     loc && length($2) == 18 && $2 ~ /^0xffff/ { print $4 }' "$tmp/raw" | sort -u >"$tmp/kframes"
+kframes=$(grep -c . "$tmp/kframes" || true)
+named=$(comm -12 "$tmp/kframes" "$tmp/ksyms" | grep -c . || true)
+echo "kernel functions: $kframes, e.g. $(comm -12 "$tmp/kframes" "$tmp/ksyms" |
+    head -5 | paste -sd ' ' -)"
+assert_ge "$named" 1 "kernel functions with a kallsyms name"
+assert_ge "$(pct "$named" "$kframes")" 90 "% of kernel functions with a kallsyms name"

@@ -67,9 +67,7 @@ window_mapping(struct window *w, struct dso *d)
 		return (id->id);
 	if (d->kind == DSO_KERNEL)
 		name = "[kernel.kallsyms]";
-	if (d->kind == DSO_FILE && d->symbols != NULL)
-		flags = PPROF_HAS_FUNCTIONS;
-	else if (d->kind == DSO_KERNEL)
+	if (d->symbols != NULL || d->kind == DSO_KERNEL)
 		flags = PPROF_HAS_FUNCTIONS;
 	hex_build_id(d, build_id, sizeof build_id);
 	id->id = pprof_add_mapping(w->pprof, 0, UINT64_MAX, 0, name,
@@ -112,9 +110,8 @@ window_location(struct window *w, const struct frame *f)
 		name_kernel(f->addr, &info);
 		break;
 	case DSO_FILE:
-		if (d->symbols != NULL ||
-		    (!d->symbols_failed && symbols_open(d) == 0))
-			symbols_lookup(d, f->addr, &info);
+	case DSO_SPECIAL:
+		symbols_lookup(d, f->addr, &info);
 		break;
 	case DSO_MARKER:
 		info.lines[0].function = d->name;

@@ -1,0 +1,540 @@
+/*
+ * Symbolizer for ELF files with elfutils libdwfl: function names from the
+ * symbol tables, source lines and inline chains from DWARF, found in the
+ * binary itself or in a debug file (.gnu_debuglink, /usr/lib/debug/.build-id).
+ * Each dso keeps its Dwfl open, so every string handed out stays valid until
+ * symbols_close().
+ */
+
+#include <sys/stat.h>
+
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profdropd.h"
+
+#define SYMBOLS_MAX_DEPTH	64	/* DWARF scopes searched per address */
+
+/* A PT_LOAD segment: file offsets [offset, offset + filesz) map at vaddr. */
+struct symbols_load {
+	uint64_t	 offset;
+	uint64_t	 filesz;
+	uint64_t	 vaddr;
+};
+
+/* A function symbol at a module address, named by its symbol index. */
+struct symbols_sym {
+	uint64_t	 addr;
+	uint32_t	 size;
+	uint32_t	 ndx;
+};
+
+struct symbols {
+	Dwfl			*dwfl;
+	Dwfl_Module		*mod;
+	GElf_Addr		 bias;	/* module address - ELF vaddr */
+	char			*path;
+	struct symbols_load	*loads;
+	size_t			 nloads;
+	struct symbols_sym	*syms;	/* sorted by address */
+	size_t			 nsyms;
+	int			 symsread;
+	struct htable		 names;	/* display names made from raw ones */
+};
+
+struct symbols_name {
+	struct hnode		 node;
+	const char		*raw;
+	char			 display[];
+};
+
+static const Dwfl_Callbacks symbols_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address
+};
+
+void
+symbols_init(void)
+{
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		fatalx("libelf: %s", elf_errmsg(-1));
+}
+
+/* Nothing global to release: each dso's state goes with symbols_close(). */
+void
+symbols_free(void)
+{
+}
+
+/*
+ * Keep the PT_LOAD segments that map file offsets to vaddrs. A file whose
+ * segments or section headers run past its end was cut short: refuse it.
+ */
+static int
+symbols_read_loads(struct symbols *s, uint64_t size)
+{
+	Elf		*elf;
+	GElf_Ehdr	 ehdr;
+	GElf_Phdr	 phdr;
+	size_t		 phnum, shnum, i;
+
+	if ((elf = dwfl_module_getelf(s->mod, &s->bias)) == NULL ||
+	    gelf_getehdr(elf, &ehdr) == NULL ||
+	    elf_getphdrnum(elf, &phnum) != 0 || phnum == 0)
+		return (-1);
+	/* libelf quietly drops section headers past the end; check here. */
+	shnum = ehdr.e_shnum != 0 ? ehdr.e_shnum : 1;
+	if (ehdr.e_shoff != 0 && (ehdr.e_shoff > size ||
+	    (uint64_t)shnum * ehdr.e_shentsize > size - ehdr.e_shoff))
+		return (-1);
+	s->loads = xcalloc(phnum, sizeof *s->loads);
+	for (i = 0; i < phnum; i++) {
+		if (gelf_getphdr(elf, i, &phdr) == NULL)
+			return (-1);
+		if (phdr.p_type != PT_LOAD || phdr.p_filesz == 0)
+			continue;
+		if (phdr.p_offset > size ||
+		    phdr.p_filesz > size - phdr.p_offset)
+			return (-1);
+		s->loads[s->nloads].offset = phdr.p_offset;
+		s->loads[s->nloads].filesz = phdr.p_filesz;
+		s->loads[s->nloads].vaddr = phdr.p_vaddr;
+		s->nloads++;
+	}
+	return (s->nloads == 0 ? -1 : 0);
+}
+
+static void
+symbols_name_free(struct hnode *n, void *arg)
+{
+	htable_remove(arg, n);
+	free(container_of(n, struct symbols_name, node));
+}
+
+static void
+symbols_destroy(struct symbols *s)
+{
+	if (s->dwfl != NULL)
+		dwfl_end(s->dwfl);
+	free(s->loads);
+	free(s->syms);
+	htable_foreach(&s->names, symbols_name_free, &s->names);
+	htable_free(&s->names);
+	free(s->path);
+	free(s);
+}
+
+/* Read the file binary_open() found; it must carry the mapped build-id. */
+static struct symbols *
+symbols_load(struct dso *dso, int fd, char *path)
+{
+	struct symbols		*s;
+	struct stat		 st;
+	const unsigned char	*bits;
+	GElf_Addr		 vaddr;
+	int			 len;
+
+	s = xcalloc(1, sizeof *s);
+	s->path = path;
+	htable_init(&s->names, 64);
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		goto fail;
+	}
+	if ((s->dwfl = dwfl_begin(&symbols_callbacks)) == NULL) {
+		close(fd);
+		goto fail;
+	}
+	dwfl_report_begin(s->dwfl);
+	/* Adding p_vaddr makes module addresses the ELF's own vaddrs. */
+	s->mod = dwfl_report_elf(s->dwfl, dso->name, path, fd, 0, true);
+	if (s->mod == NULL) {
+		close(fd);
+		goto fail;
+	}
+	/* The Dwfl owns fd from here on. */
+	if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
+		goto fail;
+	if (symbols_read_loads(s, st.st_size) != 0) {
+		log_debug("%s: truncated or without loadable segments", path);
+		goto fail_quiet;
+	}
+
+	len = dwfl_module_build_id(s->mod, &bits, &vaddr);
+	if (dso->build_id_len != 0 && (len != (int)dso->build_id_len ||
+	    memcmp(bits, dso->build_id, len) != 0)) {
+		log_debug("%s: build-id differs from the mapped file", path);
+		goto fail_quiet;
+	}
+	if (dso->build_id_len == 0 && len > 0 &&
+	    (size_t)len <= sizeof dso->build_id) {
+		memcpy(dso->build_id, bits, len);
+		dso->build_id_len = len;
+	}
+	return (s);
+
+fail:
+	log_debug("%s: %s", path, dwfl_errmsg(-1));
+fail_quiet:
+	symbols_destroy(s);
+	return (NULL);
+}
+
+int
+symbols_open(struct dso *dso)
+{
+	struct symbols	*s = NULL;
+	char		*path;
+	int		 fd;
+
+	if (dso->symbols != NULL)
+		return (0);
+	if (dso->symbols_failed)
+		return (-1);
+	if ((fd = binary_open(dso, &path)) == -1) {
+		if (dso->kind != DSO_FILE && dso->kind != DSO_SPECIAL)
+			return (-1);
+	} else
+		s = symbols_load(dso, fd, path);
+	if (s == NULL) {
+		log_debug("%s: no symbols", dso->name);
+		dso->symbols_failed = 1;
+		return (-1);
+	}
+	dso->symbols = s;
+	return (0);
+}
+
+void
+symbols_close(struct dso *dso)
+{
+	if (dso->symbols == NULL)
+		return;
+	symbols_destroy(dso->symbols);
+	dso->symbols = NULL;
+}
+
+const char *
+symbols_path(struct dso *dso)
+{
+	struct symbols	*s = dso->symbols;
+
+	return (s != NULL ? s->path : dso->name);
+}
+
+static int
+symbols_sym_cmp(const void *a, const void *b)
+{
+	const struct symbols_sym	*sa = a, *sb = b;
+
+	if (sa->addr != sb->addr)
+		return (sa->addr < sb->addr ? -1 : 1);
+	return (sa->ndx < sb->ndx ? -1 : sa->ndx > sb->ndx);
+}
+
+/* Of aliases, prefer sized to sizeless, then global, weak, local. */
+static int
+symbols_sym_rank(struct symbols *s, const struct symbols_sym *ss)
+{
+	GElf_Sym	 sym;
+	GElf_Addr	 addr;
+	int		 rank = ss->size != 0 ? 3 : 0;
+
+	if (dwfl_module_getsym_info(s->mod, ss->ndx, &sym, &addr, NULL, NULL,
+	    NULL) == NULL)
+		return (-1);
+	switch (GELF_ST_BIND(sym.st_info)) {
+	case STB_GLOBAL:
+		return (rank + 2);
+	case STB_WEAK:
+		return (rank + 1);
+	}
+	return (rank);
+}
+
+/*
+ * Sort the function symbols by address once, one per address: libdwfl's
+ * own address search (dwfl_module_addrinfo) reads the whole symbol table
+ * on every call.
+ */
+static void
+symbols_read_syms(struct symbols *s)
+{
+	struct symbols_sym	*ss;
+	GElf_Sym		 sym;
+	GElf_Addr		 addr;
+	GElf_Word		 shndx;
+	size_t			 i, n;
+	int			 count, ndx, type;
+
+	s->symsread = 1;
+	if ((count = dwfl_module_getsymtab(s->mod)) <= 0)
+		return;
+	s->syms = xcalloc(count, sizeof *s->syms);
+	for (ndx = 0; ndx < count; ndx++) {
+		if (dwfl_module_getsym_info(s->mod, ndx, &sym, &addr, &shndx,
+		    NULL, NULL) == NULL)
+			continue;
+		type = GELF_ST_TYPE(sym.st_info);
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
+		    shndx == SHN_UNDEF || shndx == SHN_ABS ||
+		    shndx == (GElf_Word)-1)
+			continue;
+		ss = &s->syms[s->nsyms++];
+		ss->addr = addr;
+		ss->size = sym.st_size > UINT32_MAX ? UINT32_MAX : sym.st_size;
+		ss->ndx = ndx;
+	}
+	if (s->nsyms == 0) {
+		free(s->syms);
+		s->syms = NULL;
+		return;
+	}
+	qsort(s->syms, s->nsyms, sizeof *s->syms, symbols_sym_cmp);
+	for (i = n = 1; i < s->nsyms; i++) {
+		if (s->syms[i].addr != s->syms[n - 1].addr)
+			s->syms[n++] = s->syms[i];
+		else if (symbols_sym_rank(s, &s->syms[i]) >
+		    symbols_sym_rank(s, &s->syms[n - 1]))
+			s->syms[n - 1] = s->syms[i];
+	}
+	s->nsyms = n;
+	s->syms = xreallocarray(s->syms, n, sizeof *s->syms);
+	log_debug("%s: %zu function symbols", s->path, n);
+}
+
+/*
+ * The raw name of the function symbol containing a module address. A
+ * sizeless symbol reaches to the next one.
+ */
+static const char *
+symbols_symbol(struct symbols *s, GElf_Addr addr)
+{
+	const struct symbols_sym	*ss;
+	GElf_Sym			 sym;
+	GElf_Addr			 symaddr;
+	size_t				 lo = 0, hi, mid;
+
+	if (!s->symsread)
+		symbols_read_syms(s);
+	hi = s->nsyms;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return (NULL);
+	ss = &s->syms[lo - 1];
+	if (ss->size != 0 && addr - ss->addr >= ss->size)
+		return (NULL);
+	return (dwfl_module_getsym_info(s->mod, ss->ndx, &sym, &symaddr, NULL,
+	    NULL, NULL));
+}
+
+/*
+ * The name to show for a raw symbol: without a symbol version
+ * ("clock_gettime@@GLIBC_2.17"). Made once per name, kept with the file.
+ */
+static const char *
+symbols_function(struct symbols *s, const char *raw)
+{
+	struct symbols_name	*sn;
+	struct hnode		*n;
+	const char		*at;
+	uint64_t		 h;
+
+	if ((at = strchr(raw, '@')) == NULL || at == raw)
+		return (raw);
+	h = hash_bytes(&raw, sizeof raw, 0);
+	for (n = htable_find(&s->names, h); n != NULL; n = htable_next_same(n)) {
+		sn = container_of(n, struct symbols_name, node);
+		if (sn->raw == raw)
+			return (sn->display);
+	}
+	sn = xmalloc(sizeof *sn + (at - raw) + 1);
+	sn->raw = raw;
+	memcpy(sn->display, raw, at - raw);
+	sn->display[at - raw] = '\0';
+	htable_insert(&s->names, &sn->node, h);
+	return (sn->display);
+}
+
+/*
+ * Append a line, innermost first. Past the cap, later lines overwrite the
+ * last slot: the outermost function is kept, middle inlines are dropped.
+ */
+static void
+symbols_add(struct symbols *s, struct symbol_info *info, const char *name,
+    const char *file, int line, int start_line)
+{
+	struct symbol_line	*sl;
+
+	if (info->nlines < PROFDROP_MAX_LINES)
+		sl = &info->lines[info->nlines++];
+	else
+		sl = &info->lines[PROFDROP_MAX_LINES - 1];
+	sl->system_name = name;
+	sl->function = name != NULL ? symbols_function(s, name) : NULL;
+	sl->file = file;
+	sl->line = line;
+	sl->start_line = start_line;
+}
+
+/* The raw (linkage) name of a function DIE, through abstract origins. */
+static const char *
+symbols_die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute	 attr;
+	const char	*name;
+
+	if ((name = dwarf_formstring(dwarf_attr_integrate(die,
+	    DW_AT_linkage_name, &attr))) != NULL)
+		return (name);
+	if ((name = dwarf_formstring(dwarf_attr_integrate(die,
+	    DW_AT_MIPS_linkage_name, &attr))) != NULL)
+		return (name);
+	return (dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr)));
+}
+
+static int
+symbols_die_udata(Dwarf_Die *die, int name)
+{
+	Dwarf_Attribute	 attr;
+	Dwarf_Word	 value;
+
+	if (dwarf_formudata(dwarf_attr(die, name, &attr), &value) != 0 ||
+	    value > INT32_MAX)
+		return (0);
+	return ((int)value);
+}
+
+/*
+ * Fill chain from index n with the DIEs under parent that contain pc,
+ * outermost first, and return the new count. This walks the CU once; the
+ * dwarf_getscopes + dwarf_getscopes_die pair walks it twice and costs far
+ * more per address. Namespaces are searched too (C++ functions sit in them).
+ */
+static int
+symbols_descend(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain, int n)
+{
+	Dwarf_Die	*die = &chain[n];
+	int		 found;
+
+	if (n == SYMBOLS_MAX_DEPTH || dwarf_child(parent, die) != 0)
+		return (n);
+	do {
+		switch (dwarf_tag(die)) {
+		case DW_TAG_subprogram:
+		case DW_TAG_inlined_subroutine:
+		case DW_TAG_entry_point:
+		case DW_TAG_lexical_block:
+			if (dwarf_haspc(die, pc) == 1)
+				return (symbols_descend(die, pc, chain, n + 1));
+			break;
+		case DW_TAG_namespace:
+		case DW_TAG_module:
+			found = symbols_descend(die, pc, chain, n + 1);
+			if (found > n + 1)
+				return (found);
+			break;
+		}
+	} while (dwarf_siblingof(die, die) == 0);
+	return (n);
+}
+
+/*
+ * Add the lines of the DWARF scopes around addr (a module address) from
+ * the innermost out: each inlined subroutine gives a line in its own code,
+ * and its call site the line in the function it was inlined into. symname,
+ * from the symbol table, names the outermost function when known.
+ */
+static void
+symbols_scopes(struct symbols *s, Dwarf_Addr addr, const char *symname,
+    const char *file, int line, struct symbol_info *info)
+{
+	Dwarf_Die	*cu, split, chain[SYMBOLS_MAX_DEPTH];
+	Dwarf_Files	*files;
+	Dwarf_Addr	 bias;
+	Dwarf_Word	 idx;
+	Dwarf_Attribute	 attr;
+	const char	*name;
+	uint8_t		 type;
+	int		 n, tag, decl;
+
+	if ((cu = dwfl_module_addrdie(s->mod, addr, &bias)) == NULL)
+		return;
+	/* With split DWARF, the functions are in the .dwo unit. */
+	if (dwarf_cu_info(cu->cu, NULL, &type, NULL, &split, NULL, NULL,
+	    NULL) == 0 && type == DW_UT_skeleton &&
+	    dwarf_tag(&split) == DW_TAG_compile_unit)
+		cu = &split;
+	if (dwarf_getsrcfiles(cu, &files, NULL) != 0)
+		files = NULL;
+
+	n = symbols_descend(cu, addr - bias, chain, 0);
+	while (n-- > 0) {
+		tag = dwarf_tag(&chain[n]);
+		if (tag != DW_TAG_inlined_subroutine &&
+		    tag != DW_TAG_subprogram && tag != DW_TAG_entry_point)
+			continue;
+		name = symbols_die_name(&chain[n]);
+		if (tag != DW_TAG_inlined_subroutine && symname != NULL)
+			name = symname;
+		if (dwarf_decl_line(&chain[n], &decl) != 0)
+			decl = 0;
+		symbols_add(s, info, name, file, line, decl);
+		if (tag != DW_TAG_inlined_subroutine)
+			break;
+		file = NULL;
+		if (files != NULL && dwarf_formudata(dwarf_attr(&chain[n],
+		    DW_AT_call_file, &attr), &idx) == 0)
+			file = dwarf_filesrc(files, idx, NULL, NULL);
+		line = symbols_die_udata(&chain[n], DW_AT_call_line);
+	}
+}
+
+void
+symbols_lookup(struct dso *dso, uint64_t addr, struct symbol_info *info)
+{
+	struct symbols		*s;
+	struct symbols_load	*l;
+	Dwfl_Line		*dl;
+	GElf_Addr		 maddr;
+	const char		*name, *file = NULL;
+	size_t			 i;
+	int			 line = 0;
+
+	info->nlines = 0;
+	info->vaddr = 0;
+	if (symbols_open(dso) != 0)
+		return;
+	s = dso->symbols;
+
+	for (i = 0; i < s->nloads; i++) {
+		l = &s->loads[i];
+		if (addr >= l->offset && addr - l->offset < l->filesz)
+			break;
+	}
+	if (i == s->nloads)
+		return;
+	info->vaddr = addr - l->offset + l->vaddr;
+	maddr = info->vaddr + s->bias;
+
+	name = symbols_symbol(s, maddr);
+	if ((dl = dwfl_module_getsrc(s->mod, maddr)) != NULL &&
+	    (file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL)) == NULL)
+		line = 0;
+	symbols_scopes(s, maddr, name, file, line, info);
+	if (info->nlines == 0 && (name != NULL || file != NULL))
+		symbols_add(s, info, name, file, line, 0);
+}

@@ -91,7 +91,7 @@ run(struct sampler *s)
 			timeout = 100000000;
 		if (timeout > 0)
 			sampler_poll(s, (timeout + 999999) / 1000000);
-		sampler_drain(s, records_handle, NULL);
+		sampler_drain(s);
 		if (got_hup) {
 			got_hup = 0;
 			log_info("SIGHUP: nothing to reload yet");
@@ -114,6 +114,9 @@ run(struct sampler *s)
 		    counters.complete - last.complete,
 		    counters.truncated - last.truncated,
 		    counters.failed - last.failed);
+		log_debug("unwind time per stack: median %" PRIu64 " ns, p99 %"
+		    PRIu64 " ns", records_unwind_percentile(&counters, &last,
+		    0.5), records_unwind_percentile(&counters, &last, 0.99));
 		last = counters;
 		stacks_reset(cpu_stacks);
 		proc_sweep();

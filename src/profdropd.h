@@ -173,6 +173,8 @@ struct sample_format {
 #define PROFDROP_REGS_MASK	0xff0fffULL
 
 
+#define COUNTERS_HIST	512
+
 /* Totals kept for the whole run and per window. */
 struct counters {
 	uint64_t	 samples;
@@ -184,6 +186,7 @@ struct counters {
 	uint64_t	 complete;	/* ... that reached the outermost frame */
 	uint64_t	 truncated;
 	uint64_t	 failed;
+	uint64_t	 unwind_ns[COUNTERS_HIST];	/* 100 ns buckets */
 };
 
 /* ring.c */
@@ -195,26 +198,31 @@ struct ring {
 	unsigned char	*data;
 	uint64_t	 data_size;	/* power of two */
 	unsigned char	*scratch;	/* a record that wraps is copied here */
-	size_t		 scratch_size;
 };
 typedef void (*ring_cb)(const void *, size_t, void *);
 int		 ring_open(struct ring *, int, int, size_t *, char **);
-size_t		 ring_drain(struct ring *, ring_cb, void *);
+uint64_t	 ring_head(struct ring *);
+int		 ring_foreach(struct ring *, uint64_t, ring_cb, void *);
+void		 ring_release(struct ring *, uint64_t);
 void		 ring_close(struct ring *);
 
 /* sampler.c */
 struct sampler;
 struct sampler	*sampler_open(char **);
 int		 sampler_poll(struct sampler *, int);
-size_t		 sampler_drain(struct sampler *, ring_cb, void *);
+void		 sampler_drain(struct sampler *);
 void		 sampler_close(struct sampler *);
 const struct sample_format *sampler_format(void);
 
 /* records.c */
-void		 records_handle(const void *, size_t, void *);
+uint64_t	 records_time(const void *, size_t, const struct sample_format *);
+void		 records_handle_task(const void *, size_t);
+void		 records_handle_sample(const void *, size_t, void *);
 int		 records_parse_sample(const void *, size_t,
 		     const struct sample_format *, struct perf_sample *);
 extern struct counters counters;
+uint64_t	 records_unwind_percentile(const struct counters *,
+		     const struct counters *, double);
 
 /* proc.c */
 void		 proc_init(void);

@@ -1,8 +1,11 @@
 /* Decode perf records and hand them to the process table and the stacks. */
 
+#include <sys/sysmacros.h>
+
 #include <linux/perf_event.h>
 
 #include <string.h>
+#include <time.h>
 
 #include "profdropd.h"
 
@@ -159,11 +162,21 @@ unwound_frames(struct proc *p, const struct perf_sample *s, struct frame *f,
 	const char	*marker = NULL;
 	size_t		 i, n;
 
+	struct timespec	 t0, t1;
+	enum unwind_end	 end;
+	uint64_t	 ns;
+
 	if (max < 2)
 		return (0);
 	counters.unwound++;
-	switch (unwind_sample(p, s->regs, s->stack, s->stack_len, ips,
-	    max - 1, &n)) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	end = unwind_sample(p, s->regs, s->stack, s->stack_len, ips, max - 1,
+	    &n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ns = (t1.tv_sec - t0.tv_sec) * 1000000000ULL + t1.tv_nsec - t0.tv_nsec;
+	counters.unwind_ns[ns / 100 < COUNTERS_HIST ? ns / 100 :
+	    COUNTERS_HIST - 1]++;
+	switch (end) {
 	case UNWIND_COMPLETE:
 		counters.complete++;
 		break;
@@ -247,7 +260,7 @@ handle_mmap(const void *rec, size_t len, int mmap2)
 	if ((name = record_string(&c)) == NULL)
 		goto bad;
 	proc_mmap(ids[0], start, size, pgoff, prot,
-	    ((uint64_t)majmin[0] << 32) | majmin[1], ino, name);
+	    makedev(majmin[0], majmin[1]), ino, name);
 	return;
 bad:
 	counters.bad_records++;
@@ -303,15 +316,59 @@ handle_lost(const void *rec, size_t len)
 	counters.lost += lost;
 }
 
+/* The unwind time below which a share q of the samples since then fell. */
+uint64_t
+records_unwind_percentile(const struct counters *now,
+    const struct counters *then, double q)
+{
+	uint64_t	 total = now->unwound - then->unwound, seen = 0;
+	size_t		 i;
+
+	for (i = 0; i < COUNTERS_HIST && total != 0; i++) {
+		seen += now->unwind_ns[i] - then->unwind_ns[i];
+		if (seen >= q * total)
+			return ((i + 1) * 100);
+	}
+	return (0);
+}
+
+/*
+ * The time of a record other than a sample, from the sample_id fields the
+ * kernel appends to it (sample_id_all): TID, TIME, ... in this order.
+ */
+uint64_t
+records_time(const void *rec, size_t len, const struct sample_format *fmt)
+{
+	size_t		 trailer = 0, at;
+	uint64_t	 time;
+
+	if (!(fmt->type & PERF_SAMPLE_TIME))
+		return (0);
+	if (fmt->type & PERF_SAMPLE_TID)
+		trailer += 8;
+	at = trailer;
+	trailer += 8;
+	if (fmt->type & PERF_SAMPLE_ID)
+		trailer += 8;
+	if (fmt->type & PERF_SAMPLE_STREAM_ID)
+		trailer += 8;
+	if (fmt->type & PERF_SAMPLE_CPU)
+		trailer += 8;
+	if (fmt->type & PERF_SAMPLE_IDENTIFIER)
+		trailer += 8;
+	if (len < sizeof(struct perf_event_header) + trailer)
+		return (0);
+	memcpy(&time, (const char *)rec + len - trailer + at, sizeof time);
+	return (time);
+}
+
+/* Records about processes and mappings, applied in time order. */
 void
-records_handle(const void *rec, size_t len, void *arg)
+records_handle_task(const void *rec, size_t len)
 {
 	const struct perf_event_header	*h = rec;
 
 	switch (h->type) {
-	case PERF_RECORD_SAMPLE:
-		handle_sample(rec, len);
-		break;
 	case PERF_RECORD_MMAP:
 		handle_mmap(rec, len, 0);
 		break;
@@ -334,4 +391,13 @@ records_handle(const void *rec, size_t len, void *arg)
 		counters.throttled++;
 		break;
 	}
+}
+
+void
+records_handle_sample(const void *rec, size_t len, void *arg)
+{
+	const struct perf_event_header	*h = rec;
+
+	if (h->type == PERF_RECORD_SAMPLE)
+		handle_sample(rec, len);
 }

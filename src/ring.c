@@ -49,17 +49,28 @@ ring_open(struct ring *r, int fd, int cpu, size_t *pages, char **cause)
 	return (0);
 }
 
-/* Hand every complete record in the ring to cb, then release the space. */
-size_t
-ring_drain(struct ring *r, ring_cb cb, void *arg)
+/* Where the kernel has written up to; records before it are complete. */
+uint64_t
+ring_head(struct ring *r)
+{
+	struct perf_event_mmap_page	*meta = r->base;
+
+	return (__atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE));
+}
+
+/*
+ * Hand every record between the reader's tail and head to cb, without
+ * releasing them. A corrupt header ends the walk (-1): nothing after it
+ * can be trusted.
+ */
+int
+ring_foreach(struct ring *r, uint64_t head, ring_cb cb, void *arg)
 {
 	struct perf_event_mmap_page	*meta = r->base;
 	struct perf_event_header	 hdr;
-	uint64_t			 head, tail, mask = r->data_size - 1;
+	uint64_t			 tail, mask = r->data_size - 1;
 	uint64_t			 off, first;
-	size_t				 n = 0;
 
-	head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
 	tail = meta->data_tail;
 	while (head - tail >= sizeof hdr) {
 		off = tail & mask;
@@ -70,28 +81,29 @@ ring_drain(struct ring *r, ring_cb cb, void *arg)
 			memcpy(&hdr, r->data + off, first);
 			memcpy((char *)&hdr + first, r->data, sizeof hdr - first);
 		}
-		if (hdr.size < sizeof hdr || hdr.size > head - tail) {
-			/* A corrupt header cannot be skipped; drop the rest. */
-			counters.bad_records++;
-			tail = head;
-			break;
-		}
+		if (hdr.size < sizeof hdr || hdr.size > head - tail)
+			return (-1);
 		if (first >= hdr.size)
 			cb(r->data + off, hdr.size, arg);
 		else {
-			if (r->scratch_size < hdr.size) {
-				r->scratch = xreallocarray(r->scratch, 1, 65536);
-				r->scratch_size = 65536;
-			}
+			if (r->scratch == NULL)
+				r->scratch = xmalloc(65536);
 			memcpy(r->scratch, r->data + off, first);
 			memcpy(r->scratch + first, r->data, hdr.size - first);
 			cb(r->scratch, hdr.size, arg);
 		}
 		tail += hdr.size;
-		n++;
 	}
+	return (0);
+}
+
+/* Give the space up to tail back to the kernel. */
+void
+ring_release(struct ring *r, uint64_t tail)
+{
+	struct perf_event_mmap_page	*meta = r->base;
+
 	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
-	return (n);
 }
 
 void

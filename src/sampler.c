@@ -283,15 +283,89 @@ sampler_poll(struct sampler *s, int timeout)
 	return (n);
 }
 
-size_t
-sampler_drain(struct sampler *s, ring_cb cb, void *arg)
-{
-	size_t	 n = 0;
-	int	 i;
+/* A record about processes, copied out of its ring to be put in order. */
+struct pending {
+	uint64_t	 time;
+	size_t		 seq;
+	size_t		 off;
+	size_t		 len;
+};
 
-	for (i = 0; i < s->nrings; i++)
-		n += ring_drain(&s->rings[i], cb, arg);
-	return (n);
+struct collected {
+	struct pending	*list;
+	size_t		 n;
+	size_t		 cap;
+	unsigned char	*buf;
+	size_t		 used;
+	size_t		 size;
+};
+
+static struct collected	 collected;
+
+static void
+collect_task(const void *rec, size_t len, void *arg)
+{
+	struct collected		*c = arg;
+	const struct perf_event_header	*h = rec;
+	struct pending			*p;
+
+	if (h->type == PERF_RECORD_SAMPLE)
+		return;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 256;
+		c->list = xreallocarray(c->list, c->cap, sizeof *c->list);
+	}
+	while (c->used + len > c->size) {
+		c->size = c->size ? c->size * 2 : 65536;
+		c->buf = xreallocarray(c->buf, c->size, 1);
+	}
+	p = &c->list[c->n];
+	p->time = records_time(rec, len, &format);
+	p->seq = c->n++;
+	p->off = c->used;
+	p->len = len;
+	memcpy(c->buf + c->used, rec, len);
+	c->used += len;
+}
+
+static int
+pending_cmp(const void *a, const void *b)
+{
+	const struct pending	*pa = a, *pb = b;
+
+	if (pa->time != pb->time)
+		return (pa->time < pb->time ? -1 : 1);
+	return (pa->seq < pb->seq ? -1 : pa->seq > pb->seq);
+}
+
+/*
+ * Each CPU has its own ring, so a process's fork, exec and mappings may
+ * be spread over several. Apply those records from every ring in time
+ * order first, then the samples, so a sample never meets a mapping that
+ * another ring announced but was not read yet.
+ */
+void
+sampler_drain(struct sampler *s)
+{
+	struct collected	*c = &collected;
+	uint64_t		 heads[s->nrings];
+	size_t			 i;
+	int			 r;
+
+	c->n = c->used = 0;
+	for (r = 0; r < s->nrings; r++) {
+		heads[r] = ring_head(&s->rings[r]);
+		ring_foreach(&s->rings[r], heads[r], collect_task, c);
+	}
+	qsort(c->list, c->n, sizeof *c->list, pending_cmp);
+	for (i = 0; i < c->n; i++)
+		records_handle_task(c->buf + c->list[i].off, c->list[i].len);
+	for (r = 0; r < s->nrings; r++) {
+		if (ring_foreach(&s->rings[r], heads[r], records_handle_sample,
+		    NULL) != 0)
+			counters.bad_records++;
+		ring_release(&s->rings[r], heads[r]);
+	}
 }
 
 void
@@ -303,6 +377,9 @@ sampler_close(struct sampler *s)
 		return;
 	for (i = 0; i < s->nrings; i++)
 		ring_close(&s->rings[i]);
+	free(collected.list);
+	free(collected.buf);
+	memset(&collected, 0, sizeof collected);
 	free(s->rings);
 	free(s->pfds);
 	free(s);

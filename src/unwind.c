@@ -35,6 +35,8 @@ struct unwind_table {
 	uint64_t	 fde_count;
 	uint64_t	 lo;		/* vaddrs held in data */
 	uint64_t	 hi;
+	uint64_t	 image_lo;	/* vaddrs the whole image spans */
+	uint64_t	 image_hi;
 	unsigned char	*data;
 	struct {
 		uint64_t vaddr;
@@ -155,6 +157,10 @@ table_load(int fd)
 		if (ph.p_offset > (uint64_t)st.st_size ||
 		    ph.p_filesz > (uint64_t)st.st_size - ph.p_offset)
 			goto fail;
+		if (t->nloads == 0 || ph.p_vaddr < t->image_lo)
+			t->image_lo = ph.p_vaddr;
+		if (ph.p_vaddr + ph.p_memsz > t->image_hi)
+			t->image_hi = ph.p_vaddr + ph.p_memsz;
 		t->loads[t->nloads].vaddr = ph.p_vaddr;
 		t->loads[t->nloads].offset = ph.p_offset;
 		t->loads[t->nloads].filesz = ph.p_filesz;
@@ -318,6 +324,15 @@ acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 		if (copy_word(addr - ctx->recent[i].bias, val, t->lo, t->data,
 		    t->hi - t->lo))
 			return (0);
+		/*
+		 * Elsewhere in the binary: a personality routine's GOT slot
+		 * or code bytes. Neither changes where frames are.
+		 */
+		if (addr - ctx->recent[i].bias >= t->image_lo &&
+		    addr - ctx->recent[i].bias < t->image_hi) {
+			*val = 0;
+			return (0);
+		}
 	}
 	if (addr >= ctx->sp + ctx->stack_len &&
 	    addr < ctx->sp + ctx->stack_len + (8 << 20))

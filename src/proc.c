@@ -17,6 +17,8 @@
 
 #include "profdropd.h"
 
+unsigned int		 proc_window = 1;
+
 static struct htable	 procs;
 static struct htable	 dsos;
 static struct dso	 kernel_dso = { .kind = DSO_KERNEL, .name = "[kernel]" };
@@ -392,9 +394,9 @@ proc_exit(pid_t pid, pid_t tid)
 
 	if ((p = proc_find(pid)) == NULL)
 		return;
-	proc_thread(p, tid)->exited = 1;
+	proc_thread(p, tid)->exited = proc_window;
 	if (pid == tid)
-		p->exited = 1;
+		p->exited = proc_window;
 }
 
 void
@@ -469,7 +471,8 @@ thread_sweep(struct hnode *n, void *arg)
 	struct proc	*p = arg;
 	struct thread	*t = container_of(n, struct thread, node);
 
-	if (t->exited || p->exited) {
+	if ((t->exited != 0 && t->exited < proc_window) ||
+	    (p->exited != 0 && p->exited < proc_window)) {
 		htable_remove(&p->threads, n);
 		free(t);
 	}
@@ -483,7 +486,7 @@ proc_release(struct hnode *n, void *arg)
 	if (arg != NULL)
 		p->exited = 1;
 	htable_foreach(&p->threads, thread_sweep, p);
-	if (!p->exited)
+	if (p->exited == 0 || p->exited >= proc_window)
 		return;
 	maps_clear(p);
 	unwind_proc_free(p);
@@ -493,21 +496,37 @@ proc_release(struct hnode *n, void *arg)
 	free(p);
 }
 
+/*
+ * A binary no sample used in the last window gives up its tables; one
+ * nothing maps any more goes entirely. Frames of the window being filled
+ * may still name it, so only what that window did not use goes.
+ */
 static void
 dso_release(struct hnode *n, void *arg)
 {
 	struct dso	*d = container_of(n, struct dso, node);
 
-	if (d->refs != 0)
+	if (d->used_window + 1 >= proc_window && arg == NULL)
 		return;
 	symbols_close(d);
 	unwind_dso_free(d);
+	if (d->refs != 0)
+		return;
 	htable_remove(&dsos, n);
 	free(d->name);
 	free(d);
 }
 
-/* Forget exited processes and threads, and binaries nobody maps. */
+/*
+ * Start a new window. What exited or went unused before it can go once
+ * the windows that could name it are written: call proc_sweep() then.
+ */
+void
+proc_next_window(void)
+{
+	proc_window++;
+}
+
 void
 proc_sweep(void)
 {
@@ -521,7 +540,7 @@ proc_free(void)
 	size_t	 i;
 
 	htable_foreach(&procs, proc_release, "all");
-	htable_foreach(&dsos, dso_release, NULL);
+	htable_foreach(&dsos, dso_release, "all");
 	htable_free(&procs);
 	htable_free(&dsos);
 	for (i = 0; i < sizeof markers / sizeof markers[0]; i++) {

@@ -1,5 +1,7 @@
 /* profdropd: sample every CPU, drop pprof files on a rotation schedule. */
 
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -13,6 +15,8 @@
 
 #include "profdropd.h"
 
+static struct sampler		*sampler;
+static pid_t			 writer = -1;
 static volatile sig_atomic_t	 got_stop;
 static volatile sig_atomic_t	 got_hup;
 
@@ -54,24 +58,66 @@ clock_ns(clockid_t id)
 	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 }
 
+/* Wait for the child writing the last window; log how it ended. */
 static void
-write_cpu_window(int64_t start_real, int64_t duration)
+writer_reap(int options)
+{
+	int	 status;
+
+	if (writer == -1 || waitpid(writer, &status, options) != writer)
+		return;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_warnx("the process writing a window failed (status %#x); "
+		    "that window is lost", status);
+	writer = -1;
+}
+
+static int
+write_window(struct stacks *st, const struct profile_kind *kind,
+    int64_t start_real, int64_t duration)
+{
+	char	*cause = NULL;
+
+	if (window_write(st, kind, start_real, duration, &cause) == 0)
+		return (0);
+	log_warnx("writing the %s profile: %s; this window is lost",
+	    kind->name, cause);
+	free(cause);
+	return (-1);
+}
+
+/*
+ * Name the window's frames and write its files in a child, from a
+ * snapshot of the tables, so sampling never waits for symbolization and
+ * the daemon never holds debug information. The last window is written
+ * in-process.
+ */
+static void
+end_window(int64_t start_real, int64_t duration, int last)
 {
 	struct profile_kind	 kind = {
 		"cpu", cpu_types, 2, { "cpu", "nanoseconds" },
 		1000000000 / opts.frequency
 	};
-	char			*cause = NULL;
+	pid_t			 pid = -1;
 
-	if (window_write(cpu_stacks, &kind, start_real, duration, &cause) != 0) {
-		log_warnx("writing the cpu profile: %s; this window is lost",
-		    cause);
-		free(cause);
-	}
+	writer_reap(0);
+	if (!last && (pid = fork()) == -1)
+		log_warn("fork; writing the window in-process");
+	if (pid == 0)
+		_exit(write_window(cpu_stacks, &kind, start_real, duration) ?
+		    1 : 0);
+	if (pid == -1)
+		write_window(cpu_stacks, &kind, start_real, duration);
+	else
+		writer = pid;
+	stacks_reset(cpu_stacks);
+	proc_next_window();
+	proc_sweep();
 }
 
 static void
-run(struct sampler *s)
+run(void)
 {
 	int64_t		 start = clock_ns(CLOCK_MONOTONIC), now, window_end;
 	int64_t		 stop_at = INT64_MAX, window_real, next_real, window_start;
@@ -90,8 +136,9 @@ run(struct sampler *s)
 		if (timeout > 100000000)
 			timeout = 100000000;
 		if (timeout > 0)
-			sampler_poll(s, (timeout + 999999) / 1000000);
-		sampler_drain(s);
+			sampler_poll(sampler, (timeout + 999999) / 1000000);
+		sampler_drain(sampler);
+		writer_reap(WNOHANG);
 		if (got_hup) {
 			got_hup = 0;
 			log_info("SIGHUP: nothing to reload yet");
@@ -101,7 +148,7 @@ run(struct sampler *s)
 		if (!stopping && now < window_end)
 			continue;
 		next_real = clock_ns(CLOCK_REALTIME);
-		write_cpu_window(window_real, now - window_start);
+		end_window(window_real, now - window_start, stopping);
 		log_info("window: %" PRIu64 " samples, %" PRIu64 " kept, %"
 		    PRIu64 " lost, %" PRIu64 " throttled; stacks unwound %"
 		    PRIu64 ": %" PRIu64 " complete, %" PRIu64 " truncated, %"
@@ -118,8 +165,6 @@ run(struct sampler *s)
 		    PRIu64 " ns", records_unwind_percentile(&counters, &last,
 		    0.5), records_unwind_percentile(&counters, &last, 0.99));
 		last = counters;
-		stacks_reset(cpu_stacks);
-		proc_sweep();
 		window_real = next_real;
 		window_start = now;
 		window_end = now + (int64_t)opts.rotate * 1000000000;
@@ -133,7 +178,6 @@ run(struct sampler *s)
 int
 main(int argc, char **argv)
 {
-	struct sampler	*s;
 	char		*cause = NULL;
 
 	options_parse(argc, argv);
@@ -141,7 +185,7 @@ main(int argc, char **argv)
 	set_signals();
 	if (rotate_init(opts.output_dir, &cause) != 0)
 		fatalx("%s", cause);
-	if ((s = sampler_open(&cause)) == NULL)
+	if ((sampler = sampler_open(&cause)) == NULL)
 		fatalx("%s", cause);
 	if (kallsyms_load(&cause) != 0) {
 		log_warnx("kernel frames will be unnamed: %s", cause);
@@ -151,7 +195,8 @@ main(int argc, char **argv)
 	binary_init();
 	proc_init();
 	cpu_stacks = stacks_new(2);
-	if (proc_seed(&cause) != 0)
+	/* Enabled before the seeding, so no mapping falls between the two. */
+	if (sampler_enable(sampler, &cause) != 0 || proc_seed(&cause) != 0)
 		fatalx("%s", cause);
 	if (!opts.foreground) {
 		if (daemon(0, 0) != 0)
@@ -159,9 +204,10 @@ main(int argc, char **argv)
 		log_init(0, opts.verbose);
 	}
 
-	run(s);
+	run();
+	writer_reap(0);
 
-	sampler_close(s);
+	sampler_close(sampler);
 	stacks_free(cpu_stacks);
 	proc_free();
 	binary_free();

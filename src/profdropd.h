@@ -59,6 +59,7 @@ struct dso {
 	unsigned char	 build_id[20];
 	size_t		 build_id_len;
 	unsigned int	 refs;		/* mappings that name it */
+	unsigned int	 used_window;	/* last window a frame named it */
 	void		*unwind;	/* unwind.c tables, NULL until used */
 	int		 unwind_failed;
 	void		*symbols;	/* symbols.c state, NULL until opened */
@@ -78,7 +79,7 @@ struct thread {
 	struct hnode	 node;
 	pid_t		 tid;
 	char		 comm[16];
-	int		 exited;
+	unsigned int	 exited;	/* window it exited in, or 0 */
 };
 
 struct proc {
@@ -90,7 +91,7 @@ struct proc {
 	size_t		 nmaps;
 	size_t		 mapcap;
 	struct htable	 threads;
-	int		 exited;
+	unsigned int	 exited;	/* window it exited in, or 0 */
 	int		 wanted;	/* matches --pid (or no filter) */
 	unsigned int	 map_generation;	/* bumped when maps change */
 	void		*unwind;	/* libunwind address space */
@@ -209,6 +210,7 @@ void		 ring_close(struct ring *);
 /* sampler.c */
 struct sampler;
 struct sampler	*sampler_open(char **);
+int		 sampler_enable(struct sampler *, char **);
 int		 sampler_poll(struct sampler *, int);
 void		 sampler_drain(struct sampler *);
 void		 sampler_close(struct sampler *);
@@ -237,7 +239,9 @@ void		 proc_exit(pid_t, pid_t);
 void		 proc_mmap(pid_t, uint64_t, uint64_t, uint64_t, uint32_t,
 		     uint64_t, uint64_t, const char *);
 const struct map *proc_find_map(struct proc *, uint64_t);
+void		 proc_next_window(void);
 void		 proc_sweep(void);
+extern unsigned int proc_window;
 struct dso	*dso_kernel(void);
 struct dso	*dso_marker(const char *);
 

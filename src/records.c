@@ -118,13 +118,11 @@ user_frame(struct proc *p, uint64_t ip, int caller, struct frame *f)
 	if ((m = proc_find_map(p, ip)) == NULL) {
 		f->dso = dso_marker("[unknown mapping]");
 		f->addr = ip;
-	} else if (m->dso->kind != DSO_ANON) {
-		f->dso = m->dso;
-		f->addr = ip - m->start + m->pgoff;
-	} else {
-		f->dso = m->dso;
-		f->addr = ip;
+		return;
 	}
+	m->dso->used_window = proc_window;
+	f->dso = m->dso;
+	f->addr = m->dso->kind != DSO_ANON ? ip - m->start + m->pgoff : ip;
 }
 
 /* The kernel part of the callchain, and its user part if it has one. */

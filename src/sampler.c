@@ -127,8 +127,9 @@ explain_open_error(int error)
 }
 
 /*
- * Room for about a quarter second of samples, so the loop's 100 ms polls
- * keep up; stack copies make samples large.
+ * Room for about 1/16 s of samples: the ring wakes the loop when a
+ * quarter is full, so it drains every few milliseconds at high rates, and
+ * the ring's pages, which count in the daemon's memory, stay few.
  */
 static size_t
 sampler_ring_pages(void)
@@ -136,7 +137,7 @@ sampler_ring_pages(void)
 	size_t	 bytes, pages = 64;
 
 	bytes = (size_t)opts.frequency * (1024 + (opts.unwind != UNWIND_FP ?
-	    opts.stack_size : 0)) / 4;
+	    opts.stack_size : 0)) / 16;
 	while (pages * getpagesize() < bytes && pages < 4096)
 		pages *= 2;
 	return (pages);
@@ -253,13 +254,6 @@ sampler_open(char **cause)
 	format.type = attr.sample_type;
 	format.regs_mask = attr.sample_regs_user;
 	format.nregs = __builtin_popcountll(attr.sample_regs_user);
-	for (i = 0; i < s->nrings; i++) {
-		if (ioctl(s->rings[i].fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
-			xasprintf(cause, "enabling the event on cpu %d: %s",
-			    s->rings[i].cpu, strerror(errno));
-			goto fail;
-		}
-	}
 	log_debug("sampling %d cpus at %u Hz (%s, %s unwinding, %zu KiB "
 	    "rings)", s->nrings, opts.frequency, attr.mmap2 ? "mmap2" : "mmap",
 	    opts.unwind == UNWIND_FP ? "frame-pointer" : "dwarf",
@@ -269,6 +263,22 @@ sampler_open(char **cause)
 fail:
 	sampler_close(s);
 	return (NULL);
+}
+
+/* Start sampling: opening checked what can be; this starts the flow. */
+int
+sampler_enable(struct sampler *s, char **cause)
+{
+	int	 i;
+
+	for (i = 0; i < s->nrings; i++) {
+		if (ioctl(s->rings[i].fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
+			xasprintf(cause, "enabling the event on cpu %d: %s",
+			    s->rings[i].cpu, strerror(errno));
+			return (-1);
+		}
+	}
+	return (0);
 }
 
 /* Wait up to timeout ms for a ring to pass its watermark. */

@@ -6,11 +6,13 @@
  */
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libunwind.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,6 +62,27 @@ struct unwind_ctx {
 	}			 recent[UNWIND_RECENT];
 	size_t			 nrecent;
 };
+
+static int	 unwinding;
+
+/*
+ * libunwind blocks every signal around each use of its cache: two system
+ * calls per frame, most of the cost of a walk. The daemon unwinds on one
+ * thread and its signal handlers only set flags, so during a walk those
+ * calls are answered here without a system call. This definition takes
+ * the place of the C library's for the whole program; outside a walk it
+ * does what the system call does.
+ */
+int
+sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	if (unwinding) {
+		if (old != NULL)
+			sigemptyset(old);
+		return (0);
+	}
+	return (syscall(SYS_rt_sigprocmask, how, set, old, _NSIG / 8));
+}
 
 /* Positions in the sample of the registers PROFDROP_REGS_MASK selects. */
 enum {
@@ -403,31 +426,19 @@ unwind_space(struct proc *p)
 	return (p->unwind);
 }
 
-/*
- * Unwind one sample's user stack into ips (leaf first). Returns how the
- * walk ended; ips holds what was found either way.
- */
-enum unwind_end
-unwind_sample(struct proc *p, const uint64_t *regs, const void *stack,
-    uint64_t stack_len, uint64_t *ips, size_t max, size_t *n)
+/* Step through the frames while libunwind finds them. */
+static enum unwind_end
+unwind_walk(unw_cursor_t *c, unw_addr_space_t as, struct unwind_ctx *ctx,
+    uint64_t *ips, size_t max, size_t *n)
 {
-	struct unwind_ctx	 ctx;
-	unw_cursor_t		 c;
-	unw_word_t		 ip, sp, last_sp = 0;
-	int			 rc;
+	unw_word_t	 ip, sp, last_sp = 0;
+	int		 rc;
 
-	*n = 0;
-	memset(&ctx, 0, sizeof ctx);
-	ctx.proc = p;
-	ctx.regs = regs;
-	ctx.sp = regs[PR_SP];
-	ctx.stack = stack;
-	ctx.stack_len = stack_len;
-	if (unw_init_remote(&c, unwind_space(p), &ctx) != 0)
+	if (unw_init_remote(c, as, ctx) != 0)
 		return (UNWIND_FAILED);
 	for (;;) {
-		if (unw_get_reg(&c, UNW_REG_IP, &ip) != 0 ||
-		    unw_get_reg(&c, UNW_REG_SP, &sp) != 0)
+		if (unw_get_reg(c, UNW_REG_IP, &ip) != 0 ||
+		    unw_get_reg(c, UNW_REG_SP, &sp) != 0)
 			return (UNWIND_FAILED);
 		if (ip == 0)
 			return (UNWIND_COMPLETE);
@@ -438,12 +449,37 @@ unwind_sample(struct proc *p, const uint64_t *regs, const void *stack,
 			return (UNWIND_FAILED);
 		ips[(*n)++] = ip;
 		last_sp = sp;
-		if ((rc = unw_step(&c)) == 0)
+		if ((rc = unw_step(c)) == 0)
 			return (UNWIND_COMPLETE);
 		if (rc < 0)
-			return (ctx.past_copy ? UNWIND_TRUNCATED :
+			return (ctx->past_copy ? UNWIND_TRUNCATED :
 			    UNWIND_FAILED);
 	}
+}
+
+/*
+ * Unwind one sample's user stack into ips (leaf first). Returns how the
+ * walk ended; ips holds what was found either way.
+ */
+enum unwind_end
+unwind_sample(struct proc *p, const uint64_t *regs, const void *stack,
+    uint64_t stack_len, uint64_t *ips, size_t max, size_t *n)
+{
+	struct unwind_ctx	 ctx;
+	unw_cursor_t		 c;
+	enum unwind_end		 end;
+
+	*n = 0;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.proc = p;
+	ctx.regs = regs;
+	ctx.sp = regs[PR_SP];
+	ctx.stack = stack;
+	ctx.stack_len = stack_len;
+	unwinding = 1;
+	end = unwind_walk(&c, unwind_space(p), &ctx, ips, max, n);
+	unwinding = 0;
+	return (end);
 }
 
 void

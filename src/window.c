@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "profdropd.h"
 
@@ -174,8 +175,10 @@ window_write(struct stacks *st, const struct profile_kind *kind,
     int64_t start_ns, int64_t duration_ns, char **cause)
 {
 	struct window	 w;
+	struct timespec	 t0, t1;
 	int		 rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&w, 0, sizeof w);
 	w.pprof = pprof_new(kind->types, kind->ntypes, &kind->period_type,
 	    kind->period, start_ns, duration_ns);
@@ -183,9 +186,11 @@ window_write(struct stacks *st, const struct profile_kind *kind,
 	htable_init(&w.mappings, 256);
 	stacks_foreach(st, window_sample, &w);
 	rc = rotate_write(kind->name, start_ns, w.pprof, cause);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("%s window: %" PRIu64 " samples, %zu stacks, %" PRIu64
-	    " unique addresses", kind->name, w.samples, stacks_count(st),
-	    w.unique_addresses);
+	    " unique addresses, written in %.1f ms", kind->name, w.samples,
+	    stacks_count(st), w.unique_addresses,
+	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	htable_foreach(&w.locations, window_id_free, &w.locations);
 	htable_foreach(&w.mappings, window_id_free, &w.mappings);
 	htable_free(&w.locations);

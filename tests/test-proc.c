@@ -74,8 +74,11 @@ main(void)
 	CHECK(child != NULL && child->nmaps == 0);
 	CHECK(strcmp(proc_thread(child, PID + 1)->comm, "child") == 0);
 
-	/* Exited processes leave at the sweep, with the binaries they held. */
+	/* Exited processes stay for the window they exited in, no longer. */
 	proc_exit(PID + 1, PID + 1);
+	proc_sweep();
+	CHECK(proc_find(PID + 1) != NULL);
+	proc_next_window();
 	proc_sweep();
 	CHECK(proc_find(PID + 1) == NULL);
 	CHECK(proc_find(PID) != NULL);

@@ -234,3 +234,208 @@ wait_exit() {
 	exit_rc=0
 	wait "$1" || exit_rc=$?
 }
+
+require_perf_tool() {
+	command -v perf >/dev/null 2>&1 ||
+	    fail "perf not found: install linux-perf"
+}
+
+# start_program EXE ARGS...: run EXE in the background and wait until it has
+# replaced the forked shell; sets prog_pid.
+start_program() {
+	"$@" &
+	prog_pid=$!
+	bg_track $prog_pid
+	_sp_exe=$(readlink -f "$1")
+	_sp_n=0
+	while [ "$(readlink "/proc/$prog_pid/exe" 2>/dev/null)" != "$_sp_exe" ]; do
+		kill -0 $prog_pid 2>/dev/null || fail "$1 exited at once"
+		[ $_sp_n -lt 100 ] || fail "$1 did not start within 5 s"
+		sleep 0.05
+		_sp_n=$((_sp_n + 1))
+	done
+}
+
+# stop_program: end the program start_program started.
+stop_program() {
+	kill -KILL $prog_pid 2>/dev/null || true
+	wait $prog_pid 2>/dev/null || true
+}
+
+# wait_sampling PID: wait until the daemon PID has a perf event open on
+# every online CPU and waits in poll(2) for samples: it has read /proc and
+# learns of whatever starts from now on through the kernel's records.
+wait_sampling() {
+	_ws_cpus=$(getconf _NPROCESSORS_ONLN)
+	_ws_n=0
+	until [ "$(ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'perf_event')" -ge "$_ws_cpus" ] &&
+	    grep -q poll "/proc/$1/wchan" 2>/dev/null; do
+		kill -0 "$1" 2>/dev/null || fail "profdropd exited before sampling"
+		[ $_ws_n -lt 200 ] || fail "profdropd was not sampling after 10 s"
+		sleep 0.05
+		_ws_n=$((_ws_n + 1))
+	done
+}
+
+# start_sampling LOG ARGS...: start_profdropd with its messages in LOG, and
+# wait until it samples.
+start_sampling() {
+	_ss_log=$1
+	shift
+	start_profdropd "$@" 2>"$_ss_log"
+	wait_sampling $pd_pid
+}
+
+# finish_profdropd LOG [SIGNAL]: wait for the daemon start_profdropd
+# started to exit, after sending it SIGNAL if given; it must exit 0.
+finish_profdropd() {
+	[ -z "$2" ] || kill -"$2" $pd_pid
+	wait_exit $pd_pid 20
+	[ $exit_rc = 0 ] || {
+		cat "$1" >&2
+		fail "profdropd exited with status $exit_rc"
+	}
+}
+
+# run_profdropd_log LOG ARGS...: run_profdropd with its messages in LOG,
+# shown if it fails.
+run_profdropd_log() {
+	_rl_log=$1
+	shift
+	run_profdropd "$@" 2>"$_rl_log" || {
+		cat "$_rl_log" >&2
+		fail "profdropd $* failed"
+	}
+}
+
+# window_counter LOG NAME: a counter of the daemon's "window:" lines in LOG
+# (samples, kept, lost, throttled, unwound, complete, truncated or failed),
+# summed over the windows.
+window_counter() {
+	awk -v name="$2" '
+		/^profdropd: window: / {
+			for (i = 3; i <= NF; i++) {
+				w = $i
+				sub(/[,;:]$/, "", w)
+				if (w == name && name == "unwound")
+					s += $(i + 1)
+				else if (w == name)
+					s += $(i - 1)
+			}
+		}
+		END { print s + 0 }' "$1"
+}
+
+# unwind_summary LOG: the daemon's sample and unwinding counters in LOG.
+unwind_summary() {
+	echo "daemon: $(window_counter "$1" samples) samples," \
+	    "$(window_counter "$1" lost) lost; unwound" \
+	    "$(window_counter "$1" unwound): $(window_counter "$1" complete)" \
+	    "complete, $(window_counter "$1" truncated) truncated," \
+	    "$(window_counter "$1" failed) failed"
+}
+
+# trace_lines PROFILE [PPROF-FLAGS...]: the profile's stacks, one line per
+# stack: its sample count, then its frames leaf first, all tab-separated.
+# The other trace helpers read and write this form.
+trace_lines() {
+	_tl_f=$1
+	shift
+	gopprof -traces -sample_index=samples "$@" "$_tl_f" >/dev/null
+	awk '
+		function flush() { if (st != "") print st; st = "" }
+		/^-+\+-+$/ { flush(); lab = 1; next }
+		lab && $1 ~ /:$/ { next }
+		lab {
+			lab = 0
+			if ($1 !~ /^[0-9]+$/) {
+				print "trace_lines: bad count: " $0 >"/dev/stderr"
+				exit 1
+			}
+			n = $1
+			sub(/^ *[^ ]+ +/, "")
+			st = n "\t" $0
+			next
+		}
+		st != "" { sub(/^ +/, ""); st = st "\t" $0 }
+		END { flush() }' "$tmp/pprof.out" >"$tmp/traces.out" ||
+	    fail "cannot read the traces of $_tl_f"
+	cat "$tmp/traces.out"
+}
+
+# perf_trace_lines PERF-DATA: perf record's call graphs in trace_lines form,
+# one line per sample.
+perf_trace_lines() {
+	perf script -i "$1" -F ip,sym --no-inline >"$tmp/perf-script.out" \
+	    2>"$tmp/perf-script.err" || {
+		cat "$tmp/perf-script.err" >&2
+		fail "perf script -i $1 failed"
+	}
+	awk '
+		function flush() { if (st != "") print "1" st; st = "" }
+		NF == 0 { flush(); next }
+		{ sub(/^[ \t]*[0-9a-f]+ /, ""); st = st "\t" $0 }
+		END { flush() }' "$tmp/perf-script.out"
+}
+
+# trace_select MODE TRACES ARGS...: the stacks of TRACES that MODE keeps;
+# see the traces_* helpers below.  Patterns are extended regular
+# expressions matched against whole frame names: 'hot_a|hot_b' is either
+# frame, '\[truncated]' the placeholder.
+trace_select() {
+	_tsel_mode=$1
+	shift
+	awk -F '\t' -v mode="$_tsel_mode" '
+		BEGIN {
+			npat = ARGC - 2
+			if (mode == "count") {
+				want = ARGV[3] + 0
+				npat = 1
+			}
+			for (i = 1; i <= npat; i++)
+				pat[i] = "^(" ARGV[i + 1] ")$"
+			ARGC = 2
+		}
+		mode == "with" {
+			for (i = 1; i <= npat; i++) {
+				for (j = 2; j <= NF && $j !~ pat[i]; j++)
+					;
+				if (j > NF)
+					next
+			}
+			print
+		}
+		mode == "leaf" && $2 ~ pat[1]
+		mode == "end" && $NF ~ pat[1]
+		mode == "count" {
+			c = 0
+			for (j = 2; j <= NF; j++)
+				if ($j ~ pat[1])
+					c++
+			if (c == want)
+				print
+		}' "$@"
+}
+
+# traces_with TRACES PATTERN...: the stacks with a frame matching each PATTERN.
+traces_with() { trace_select with "$@"; }
+# traces_leaf TRACES PATTERN: the stacks whose leaf frame matches PATTERN.
+traces_leaf() { trace_select leaf "$@"; }
+# traces_ending TRACES PATTERN: the stacks whose outermost frame matches PATTERN.
+traces_ending() { trace_select end "$@"; }
+# traces_repeating TRACES PATTERN N: the stacks with exactly N frames matching PATTERN.
+traces_repeating() { trace_select count "$@"; }
+
+# trace_count TRACES: the samples in TRACES.
+trace_count() {
+	awk -F '\t' '{ s += $1 } END { print s + 0 }' "$1"
+}
+
+# trace_share TRACES SELECT ARGS...: the % of the samples in TRACES that
+# "SELECT TRACES ARGS..." (traces_with, traces_leaf...) keeps.
+trace_share() {
+	_tsh_in=$1 _tsh_sel=$2
+	shift 2
+	"$_tsh_sel" "$_tsh_in" "$@" >"$tmp/share.out"
+	pct "$(trace_count "$tmp/share.out")" "$(trace_count "$_tsh_in")"
+}

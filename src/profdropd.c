@@ -185,7 +185,8 @@ main(int argc, char **argv)
 	set_signals();
 	if (rotate_init(opts.output_dir, &cause) != 0)
 		fatalx("%s", cause);
-	if ((sampler = sampler_open(&cause)) == NULL)
+	if ((sampler = sampler_new(&cause)) == NULL ||
+	    cpuprof_open(sampler, &cause) != 0)
 		fatalx("%s", cause);
 	if (kallsyms_load(&cause) != 0) {
 		log_warnx("kernel frames will be unnamed: %s", cause);

@@ -191,6 +191,7 @@ struct counters {
 };
 
 /* ring.c */
+typedef void (*record_fn)(const void *, size_t, const struct sample_format *);
 struct ring {
 	int		 fd;
 	int		 cpu;
@@ -199,27 +200,39 @@ struct ring {
 	unsigned char	*data;
 	uint64_t	 data_size;	/* power of two */
 	unsigned char	*scratch;	/* a record that wraps is copied here */
+	struct sample_format fmt;	/* what its samples hold */
+	record_fn	 handle;
+	uint64_t	 head;		/* where this drain stops */
+	uint64_t	 pos;		/* the record being read */
+	const void	*rec;		/* it, whole, or NULL at the end */
+	size_t		 len;
+	uint64_t	 time;
+	int		 corrupt;
 };
-typedef void (*ring_cb)(const void *, size_t, void *);
 int		 ring_open(struct ring *, int, int, size_t *, char **);
-uint64_t	 ring_head(struct ring *);
-int		 ring_foreach(struct ring *, uint64_t, ring_cb, void *);
-void		 ring_release(struct ring *, uint64_t);
+void		 ring_begin(struct ring *);
+void		 ring_advance(struct ring *);
+void		 ring_end(struct ring *);
 void		 ring_close(struct ring *);
 
 /* sampler.c */
+struct perf_event_attr;
 struct sampler;
-struct sampler	*sampler_open(char **);
+struct sampler	*sampler_new(char **);
+int		 sampler_add(struct sampler *, struct perf_event_attr *, size_t,
+		     int (*)(struct perf_event_attr *), record_fn, char **);
 int		 sampler_enable(struct sampler *, char **);
 int		 sampler_poll(struct sampler *, int);
 void		 sampler_drain(struct sampler *);
 void		 sampler_close(struct sampler *);
-const struct sample_format *sampler_format(void);
+
+/* cpuprof.c */
+int		 cpuprof_open(struct sampler *, char **);
 
 /* records.c */
 uint64_t	 records_time(const void *, size_t, const struct sample_format *);
-void		 records_handle_task(const void *, size_t);
-void		 records_handle_sample(const void *, size_t, void *);
+void		 records_handle(const void *, size_t, const struct sample_format *);
+void		 records_lost(const void *, size_t);
 int		 records_parse_sample(const void *, size_t,
 		     const struct sample_format *, struct perf_sample *);
 extern struct counters counters;

@@ -197,7 +197,7 @@ unwound_frames(struct proc *p, const struct perf_sample *s, struct frame *f,
 }
 
 static void
-handle_sample(const void *rec, size_t len)
+handle_sample(const void *rec, size_t len, const struct sample_format *fmt)
 {
 	struct perf_sample	 s;
 	struct frame		 frames[PROFDROP_MAX_FRAMES];
@@ -205,7 +205,7 @@ handle_sample(const void *rec, size_t len)
 	int64_t			 values[2];
 	size_t			 n;
 
-	if (records_parse_sample(rec, len, sampler_format(), &s) != 0) {
+	if (records_parse_sample(rec, len, fmt, &s) != 0) {
 		counters.bad_records++;
 		return;
 	}
@@ -299,8 +299,8 @@ handle_task(const void *rec, size_t len, int fork)
 		proc_exit(ids[0], ids[1]);
 }
 
-static void
-handle_lost(const void *rec, size_t len)
+void
+records_lost(const void *rec, size_t len)
 {
 	struct cursor	 c = { (const unsigned char *)rec, NULL };
 	uint64_t	 id, lost;
@@ -331,17 +331,31 @@ records_unwind_percentile(const struct counters *now,
 }
 
 /*
- * The time of a record other than a sample, from the sample_id fields the
- * kernel appends to it (sample_id_all): TID, TIME, ... in this order.
+ * The time of a record: a sample has it after IDENTIFIER, IP and TID; any
+ * other record in the sample_id fields the kernel appends (sample_id_all).
  */
 uint64_t
 records_time(const void *rec, size_t len, const struct sample_format *fmt)
 {
-	size_t		 trailer = 0, at;
-	uint64_t	 time;
+	const struct perf_event_header	*h = rec;
+	size_t				 trailer = 0, at;
+	uint64_t			 time;
 
 	if (!(fmt->type & PERF_SAMPLE_TIME))
 		return (0);
+	if (h->type == PERF_RECORD_SAMPLE) {
+		at = sizeof *h;
+		if (fmt->type & PERF_SAMPLE_IDENTIFIER)
+			at += 8;
+		if (fmt->type & PERF_SAMPLE_IP)
+			at += 8;
+		if (fmt->type & PERF_SAMPLE_TID)
+			at += 8;
+		if (len < at + sizeof time)
+			return (0);
+		memcpy(&time, (const char *)rec + at, sizeof time);
+		return (time);
+	}
 	if (fmt->type & PERF_SAMPLE_TID)
 		trailer += 8;
 	at = trailer;
@@ -360,13 +374,16 @@ records_time(const void *rec, size_t len, const struct sample_format *fmt)
 	return (time);
 }
 
-/* Records about processes and mappings, applied in time order. */
+/* Every record of the CPU sampler's rings, in time order. */
 void
-records_handle_task(const void *rec, size_t len)
+records_handle(const void *rec, size_t len, const struct sample_format *fmt)
 {
 	const struct perf_event_header	*h = rec;
 
 	switch (h->type) {
+	case PERF_RECORD_SAMPLE:
+		handle_sample(rec, len, fmt);
+		break;
 	case PERF_RECORD_MMAP:
 		handle_mmap(rec, len, 0);
 		break;
@@ -383,19 +400,10 @@ records_handle_task(const void *rec, size_t len)
 		handle_task(rec, len, 0);
 		break;
 	case PERF_RECORD_LOST:
-		handle_lost(rec, len);
+		records_lost(rec, len);
 		break;
 	case PERF_RECORD_THROTTLE:
 		counters.throttled++;
 		break;
 	}
-}
-
-void
-records_handle_sample(const void *rec, size_t len, void *arg)
-{
-	const struct perf_event_header	*h = rec;
-
-	if (h->type == PERF_RECORD_SAMPLE)
-		handle_sample(rec, len);
 }

@@ -49,61 +49,69 @@ ring_open(struct ring *r, int fd, int cpu, size_t *pages, char **cause)
 	return (0);
 }
 
-/* Where the kernel has written up to; records before it are complete. */
-uint64_t
-ring_head(struct ring *r)
+/* Read the record at the read position, if a whole one is there. */
+static void
+ring_peek(struct ring *r)
 {
-	struct perf_event_mmap_page	*meta = r->base;
-
-	return (__atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE));
-}
-
-/*
- * Hand every record between the reader's tail and head to cb, without
- * releasing them. A corrupt header ends the walk (-1): nothing after it
- * can be trusted.
- */
-int
-ring_foreach(struct ring *r, uint64_t head, ring_cb cb, void *arg)
-{
-	struct perf_event_mmap_page	*meta = r->base;
 	struct perf_event_header	 hdr;
-	uint64_t			 tail, mask = r->data_size - 1;
-	uint64_t			 off, first;
+	uint64_t			 off = r->pos & (r->data_size - 1);
+	uint64_t			 first = r->data_size - off;
 
-	tail = meta->data_tail;
-	while (head - tail >= sizeof hdr) {
-		off = tail & mask;
-		first = r->data_size - off;
-		if (first >= sizeof hdr)
-			memcpy(&hdr, r->data + off, sizeof hdr);
-		else {
-			memcpy(&hdr, r->data + off, first);
-			memcpy((char *)&hdr + first, r->data, sizeof hdr - first);
-		}
-		if (hdr.size < sizeof hdr || hdr.size > head - tail)
-			return (-1);
-		if (first >= hdr.size)
-			cb(r->data + off, hdr.size, arg);
-		else {
-			if (r->scratch == NULL)
-				r->scratch = xmalloc(65536);
-			memcpy(r->scratch, r->data + off, first);
-			memcpy(r->scratch + first, r->data, hdr.size - first);
-			cb(r->scratch, hdr.size, arg);
-		}
-		tail += hdr.size;
+	r->rec = NULL;
+	if (r->head - r->pos < sizeof hdr)
+		return;
+	if (first >= sizeof hdr)
+		memcpy(&hdr, r->data + off, sizeof hdr);
+	else {
+		memcpy(&hdr, r->data + off, first);
+		memcpy((char *)&hdr + first, r->data, sizeof hdr - first);
 	}
-	return (0);
+	/* Nothing after a corrupt header can be trusted: skip the rest. */
+	if (hdr.size < sizeof hdr || hdr.size > r->head - r->pos) {
+		r->corrupt = 1;
+		r->pos = r->head;
+		return;
+	}
+	if (first >= hdr.size)
+		r->rec = r->data + off;
+	else {
+		if (r->scratch == NULL)
+			r->scratch = xmalloc(65536);
+		memcpy(r->scratch, r->data + off, first);
+		memcpy(r->scratch + first, r->data, hdr.size - first);
+		r->rec = r->scratch;
+	}
+	r->len = hdr.size;
+	r->time = records_time(r->rec, r->len, &r->fmt);
 }
 
-/* Give the space up to tail back to the kernel. */
+/* Start reading the records the kernel has completed so far. */
 void
-ring_release(struct ring *r, uint64_t tail)
+ring_begin(struct ring *r)
 {
 	struct perf_event_mmap_page	*meta = r->base;
 
-	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+	r->head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	r->pos = meta->data_tail;
+	r->corrupt = 0;
+	ring_peek(r);
+}
+
+void
+ring_advance(struct ring *r)
+{
+	r->pos += r->len;
+	ring_peek(r);
+}
+
+/* Give what was read back to the kernel. */
+void
+ring_end(struct ring *r)
+{
+	struct perf_event_mmap_page	*meta = r->base;
+
+	r->rec = NULL;
+	__atomic_store_n(&meta->data_tail, r->head, __ATOMIC_RELEASE);
 }
 
 void

@@ -1,6 +1,6 @@
 /*
- * The CPU sampler: one perf event and one ring per online CPU, polled
- * together.
+ * The sampler: perf events opened on every online CPU, one mmap'd ring
+ * each, polled together and read in time order across all of them.
  */
 
 #include <sys/ioctl.h>
@@ -17,22 +17,15 @@
 
 #include "profdropd.h"
 
+#define SAMPLER_MAX_CPUS	4096
+
 struct sampler {
 	struct ring	*rings;
 	struct pollfd	*pfds;
 	int		 nrings;
+	int		 cpus[SAMPLER_MAX_CPUS];
+	int		 ncpus;
 };
-
-#define SAMPLER_TYPE	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | \
-	PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN)
-
-static struct sample_format format = { SAMPLER_TYPE, 0, 0 };
-
-const struct sample_format *
-sampler_format(void)
-{
-	return (&format);
-}
 
 static int
 perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
@@ -126,143 +119,70 @@ explain_open_error(int error)
 	return (msg);
 }
 
-/*
- * Room for about 1/16 s of samples: the ring wakes the loop when a
- * quarter is full, so it drains every few milliseconds at high rates, and
- * the ring's pages, which count in the daemon's memory, stay few.
- */
-static size_t
-sampler_ring_pages(void)
-{
-	size_t	 bytes, pages = 64;
-
-	bytes = (size_t)opts.frequency * (1024 + (opts.unwind != UNWIND_FP ?
-	    opts.stack_size : 0)) / 16;
-	while (pages * getpagesize() < bytes && pages < 4096)
-		pages *= 2;
-	return (pages);
-}
-
-static void
-sampler_attr(struct perf_event_attr *attr)
-{
-	memset(attr, 0, sizeof *attr);
-	attr->size = sizeof *attr;
-	if (opts.use_cycles) {
-		attr->type = PERF_TYPE_HARDWARE;
-		attr->config = PERF_COUNT_HW_CPU_CYCLES;
-	} else {
-		attr->type = PERF_TYPE_SOFTWARE;
-		attr->config = PERF_COUNT_SW_CPU_CLOCK;
-	}
-	attr->sample_freq = opts.frequency;
-	attr->freq = 1;
-	attr->sample_type = SAMPLER_TYPE;
-	if (opts.unwind != UNWIND_FP) {
-		/* Kernel frames from the callchain, user frames unwound. */
-		attr->sample_type |= PERF_SAMPLE_REGS_USER |
-		    PERF_SAMPLE_STACK_USER;
-		attr->sample_regs_user = PROFDROP_REGS_MASK;
-		attr->sample_stack_user = opts.stack_size;
-		attr->exclude_callchain_user = 1;
-	}
-	attr->disabled = 1;
-	attr->mmap = 1;
-	attr->comm = 1;
-	attr->task = 1;
-	attr->sample_id_all = 1;
-	attr->exclude_guest = 1;
-	attr->watermark = 1;
-	attr->wakeup_watermark = sampler_ring_pages() * getpagesize() / 4;
-	/* The kernel rejects unknown flags, so MMAP2 (3.16) is probed. */
-	attr->mmap2 = 1;
-	attr->comm_exec = 1;
-}
-
-static int
-sampler_open_cpu(struct perf_event_attr *attr, int cpu, char **cause)
-{
-	int	 fd, error;
-
-	fd = perf_event_open(attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-	if (fd == -1 && errno == EINVAL && opts.unwind == UNWIND_AUTO &&
-	    (attr->sample_type & PERF_SAMPLE_STACK_USER)) {
-		log_warnx("the kernel refused user stack copies; unwinding "
-		    "with frame pointers (--unwind fp)");
-		opts.unwind = UNWIND_FP;
-		attr->sample_type &= ~(PERF_SAMPLE_REGS_USER |
-		    PERF_SAMPLE_STACK_USER);
-		attr->sample_regs_user = attr->sample_stack_user = 0;
-		attr->exclude_callchain_user = 0;
-		fd = perf_event_open(attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-	}
-	if (fd == -1 && errno == EINVAL && (attr->mmap2 || attr->comm_exec)) {
-		log_debug("perf_event_open: mmap2/comm_exec refused, "
-		    "falling back to MMAP records");
-		attr->mmap2 = 0;
-		attr->comm_exec = 0;
-		fd = perf_event_open(attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-	}
-	if (fd == -1) {
-		error = errno;
-		*cause = explain_open_error(error);
-		errno = error;
-	}
-	return (fd);
-}
-
 struct sampler *
-sampler_open(char **cause)
+sampler_new(char **cause)
 {
-	struct sampler		*s;
-	struct perf_event_attr	 attr;
-	int			 cpus[4096], ncpus, i, fd;
-	size_t			 pages;
+	struct sampler	*s;
 
-	if ((ncpus = online_cpus(cpus, 4096)) <= 0) {
+	s = xcalloc(1, sizeof *s);
+	if ((s->ncpus = online_cpus(s->cpus, SAMPLER_MAX_CPUS)) <= 0) {
 		xasprintf(cause, "cannot read the online CPUs from "
 		    "/sys/devices/system/cpu/online; is /sys mounted?");
+		free(s);
 		return (NULL);
 	}
-	s = xcalloc(1, sizeof *s);
-	s->rings = xcalloc(ncpus, sizeof *s->rings);
-	s->pfds = xcalloc(ncpus, sizeof *s->pfds);
-	/* Pretend features are missing, to test the fallbacks. */
-	if (getenv("PROFDROP_NO_STACK_USER") != NULL &&
-	    opts.unwind == UNWIND_AUTO)
-		opts.unwind = UNWIND_FP;
-	sampler_attr(&attr);
-	if (getenv("PROFDROP_NO_MMAP2") != NULL)
-		attr.mmap2 = attr.comm_exec = 0;
-	for (i = 0; i < ncpus; i++) {
-		if ((fd = sampler_open_cpu(&attr, cpus[i], cause)) == -1)
-			goto fail;
-		pages = sampler_ring_pages();
-		if (ring_open(&s->rings[i], fd, cpus[i], &pages, cause) != 0) {
-			close(fd);
-			goto fail;
+	return (s);
+}
+
+/*
+ * Open attr on every online CPU, each with a ring of pages pages whose
+ * records go to handle. When the kernel refuses the attributes, retry()
+ * may take a feature away and ask for another try.
+ */
+int
+sampler_add(struct sampler *s, struct perf_event_attr *attr, size_t pages,
+    int (*retry)(struct perf_event_attr *), record_fn handle, char **cause)
+{
+	struct ring	*r;
+	size_t		 got;
+	int		 i, fd, first = s->nrings;
+
+	s->rings = xreallocarray(s->rings, s->nrings + s->ncpus,
+	    sizeof *s->rings);
+	s->pfds = xreallocarray(s->pfds, s->nrings + s->ncpus,
+	    sizeof *s->pfds);
+	for (i = 0; i < s->ncpus; i++) {
+		while ((fd = perf_event_open(attr, -1, s->cpus[i], -1,
+		    PERF_FLAG_FD_CLOEXEC)) == -1 && errno == EINVAL &&
+		    retry != NULL && retry(attr))
+			;
+		if (fd == -1) {
+			*cause = explain_open_error(errno);
+			return (-1);
 		}
-		if (pages != sampler_ring_pages())
+		r = &s->rings[s->nrings];
+		got = pages;
+		if (ring_open(r, fd, s->cpus[i], &got, cause) != 0) {
+			close(fd);
+			return (-1);
+		}
+		if (got != pages)
 			log_warnx("cpu %d: ring shrunk to %zu pages by the "
 			    "locked-memory limit; expect lost records at high "
-			    "rates", cpus[i], pages);
-		s->pfds[i].fd = fd;
-		s->pfds[i].events = POLLIN;
+			    "rates", s->cpus[i], got);
+		s->pfds[s->nrings].fd = fd;
+		s->pfds[s->nrings].events = POLLIN;
 		s->nrings++;
 	}
 	/* The attributes as the kernel accepted them, fallbacks and all. */
-	format.type = attr.sample_type;
-	format.regs_mask = attr.sample_regs_user;
-	format.nregs = __builtin_popcountll(attr.sample_regs_user);
-	log_debug("sampling %d cpus at %u Hz (%s, %s unwinding, %zu KiB "
-	    "rings)", s->nrings, opts.frequency, attr.mmap2 ? "mmap2" : "mmap",
-	    opts.unwind == UNWIND_FP ? "frame-pointer" : "dwarf",
-	    sampler_ring_pages() * getpagesize() / 1024);
-	return (s);
-
-fail:
-	sampler_close(s);
-	return (NULL);
+	for (i = first; i < s->nrings; i++) {
+		r = &s->rings[i];
+		r->fmt.type = attr->sample_type;
+		r->fmt.regs_mask = attr->sample_regs_user;
+		r->fmt.nregs = __builtin_popcountll(attr->sample_regs_user);
+		r->handle = handle;
+	}
+	return (0);
 }
 
 /* Start sampling: opening checked what can be; this starts the flow. */
@@ -293,88 +213,37 @@ sampler_poll(struct sampler *s, int timeout)
 	return (n);
 }
 
-/* A record about processes, copied out of its ring to be put in order. */
-struct pending {
-	uint64_t	 time;
-	size_t		 seq;
-	size_t		 off;
-	size_t		 len;
-};
-
-struct collected {
-	struct pending	*list;
-	size_t		 n;
-	size_t		 cap;
-	unsigned char	*buf;
-	size_t		 used;
-	size_t		 size;
-};
-
-static struct collected	 collected;
-
-static void
-collect_task(const void *rec, size_t len, void *arg)
-{
-	struct collected		*c = arg;
-	const struct perf_event_header	*h = rec;
-	struct pending			*p;
-
-	if (h->type == PERF_RECORD_SAMPLE)
-		return;
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 256;
-		c->list = xreallocarray(c->list, c->cap, sizeof *c->list);
-	}
-	while (c->used + len > c->size) {
-		c->size = c->size ? c->size * 2 : 65536;
-		c->buf = xreallocarray(c->buf, c->size, 1);
-	}
-	p = &c->list[c->n];
-	p->time = records_time(rec, len, &format);
-	p->seq = c->n++;
-	p->off = c->used;
-	p->len = len;
-	memcpy(c->buf + c->used, rec, len);
-	c->used += len;
-}
-
-static int
-pending_cmp(const void *a, const void *b)
-{
-	const struct pending	*pa = a, *pb = b;
-
-	if (pa->time != pb->time)
-		return (pa->time < pb->time ? -1 : 1);
-	return (pa->seq < pb->seq ? -1 : pa->seq > pb->seq);
-}
-
 /*
- * Each CPU has its own ring, so a process's fork, exec and mappings may
- * be spread over several. Apply those records from every ring in time
- * order first, then the samples, so a sample never meets a mapping that
- * another ring announced but was not read yet.
+ * Each CPU has its own rings, so one thread's fork, exec, mappings,
+ * samples and switches are spread over several. Hand the records of all
+ * rings over in time order, up to where each ring was when the drain
+ * began.
  */
 void
 sampler_drain(struct sampler *s)
 {
-	struct collected	*c = &collected;
-	uint64_t		 heads[s->nrings];
-	size_t			 i;
-	int			 r;
+	struct ring	*r, *next;
+	int		 i;
 
-	c->n = c->used = 0;
-	for (r = 0; r < s->nrings; r++) {
-		heads[r] = ring_head(&s->rings[r]);
-		ring_foreach(&s->rings[r], heads[r], collect_task, c);
+	for (i = 0; i < s->nrings; i++)
+		ring_begin(&s->rings[i]);
+	for (;;) {
+		next = NULL;
+		for (i = 0; i < s->nrings; i++) {
+			r = &s->rings[i];
+			if (r->rec != NULL &&
+			    (next == NULL || r->time < next->time))
+				next = r;
+		}
+		if (next == NULL)
+			break;
+		next->handle(next->rec, next->len, &next->fmt);
+		ring_advance(next);
 	}
-	qsort(c->list, c->n, sizeof *c->list, pending_cmp);
-	for (i = 0; i < c->n; i++)
-		records_handle_task(c->buf + c->list[i].off, c->list[i].len);
-	for (r = 0; r < s->nrings; r++) {
-		if (ring_foreach(&s->rings[r], heads[r], records_handle_sample,
-		    NULL) != 0)
+	for (i = 0; i < s->nrings; i++) {
+		if (s->rings[i].corrupt)
 			counters.bad_records++;
-		ring_release(&s->rings[r], heads[r]);
+		ring_end(&s->rings[i]);
 	}
 }
 
@@ -387,9 +256,6 @@ sampler_close(struct sampler *s)
 		return;
 	for (i = 0; i < s->nrings; i++)
 		ring_close(&s->rings[i]);
-	free(collected.list);
-	free(collected.buf);
-	memset(&collected, 0, sizeof collected);
 	free(s->rings);
 	free(s->pfds);
 	free(s);

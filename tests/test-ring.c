@@ -52,13 +52,11 @@ collect(const void *rec, size_t len, void *arg)
 static int
 drain(struct ring *r, struct seen *seen)
 {
-	uint64_t	 head = ring_head(r);
-	int		 rc;
-
 	memset(seen, 0, sizeof *seen);
-	rc = ring_foreach(r, head, collect, seen);
-	ring_release(r, head);
-	return (rc);
+	for (ring_begin(r); r->rec != NULL; ring_advance(r))
+		collect(r->rec, r->len, seen);
+	ring_end(r);
+	return (r->corrupt ? -1 : 0);
 }
 
 /* Copy a record into the ring at the head, wrapping as the kernel does. */
@@ -114,6 +112,7 @@ test_wrap(void)
 	r.base = xcalloc(1, 4096 + DATA_SIZE);
 	r.data = (unsigned char *)r.base + 4096;
 	r.data_size = DATA_SIZE;
+	r.fmt = fp_format;
 	meta = r.base;
 	/* Start 40 bytes before the end, so the second record wraps. */
 	meta->data_head = meta->data_tail = 10 * DATA_SIZE - 40;
@@ -136,6 +135,8 @@ test_wrap(void)
 	CHECK(s.pid == 101 && s.tid == 102);
 	CHECK(s.time == 123456789 && s.cpu == 1 && s.period == 10101010);
 	CHECK(s.nr == 4 && s.ips[3] == 0x401003);
+	/* Records are put in time order by the time records_time() finds. */
+	CHECK(records_time(seen.buf[1], seen.len[1], &fp_format) == 123456789);
 
 	/* A header that wraps across the end is reassembled too. */
 	meta->data_head = meta->data_tail = 11 * DATA_SIZE - 4;

@@ -14,6 +14,9 @@ struct options	 opts = {
 	.rotate = 60,
 	.unwind = UNWIND_AUTO,
 	.stack_size = PROFDROP_STACK_SIZE,
+	.offcpu_stack_size = PROFDROP_OFFCPU_STACK_SIZE,
+	.offcpu_min_us = PROFDROP_OFFCPU_MIN_US,
+	.profiles = PROFILE_CPU | PROFILE_OFFCPU | PROFILE_WALL,
 };
 
 static const struct option longopts[] = {
@@ -23,7 +26,10 @@ static const struct option longopts[] = {
 	{ "frequency",	required_argument,	NULL, 'F' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "output-dir",	required_argument,	NULL, 'o' },
+	{ "offcpu-min-us", required_argument,	NULL, 'm' },
+	{ "offcpu-stack-size", required_argument, NULL, 'S' },
 	{ "pid",	required_argument,	NULL, 'p' },
+	{ "profiles",	required_argument,	NULL, 'P' },
 	{ "rotate",	required_argument,	NULL, 'r' },
 	{ "stack-size",	required_argument,	NULL, 's' },
 	{ "unwind",	required_argument,	NULL, 'u' },
@@ -41,6 +47,9 @@ usage(FILE *f)
 	    "                 [--duration SECONDS] [--pid PID[,PID...]] "
 	    "[--cycles]\n"
 	    "                 [--unwind dwarf|fp|auto] [--stack-size BYTES]\n"
+	    "                 [--profiles cpu,offcpu,wall] "
+	    "[--offcpu-stack-size BYTES]\n"
+	    "                 [--offcpu-min-us MICROSECONDS]\n"
 	    "                 [--foreground] [--verbose] [--help] "
 	    "[--version]\n");
 }
@@ -91,6 +100,44 @@ parse_pids(const char *arg)
 	if (opts.npids == 0)
 		bad_option("--pid %s: no process id given", arg);
 	free(copy);
+}
+
+static unsigned int
+parse_stack_size(const char *option, const char *arg)
+{
+	unsigned int	 size;
+
+	size = parse_number(option, arg, 8, 65528,
+	    "give 8 to 65528 bytes, a multiple of 8");
+	if (size % 8 != 0)
+		bad_option("--%s %s: not a multiple of 8", option, arg);
+	return (size);
+}
+
+static void
+parse_profiles(const char *arg)
+{
+	char	*copy, *word, *save = NULL;
+
+	opts.profiles = 0;
+	opts.profiles_asked = 1;
+	copy = xstrdup(arg);
+	for (word = strtok_r(copy, ",", &save); word != NULL;
+	    word = strtok_r(NULL, ",", &save)) {
+		if (strcmp(word, "cpu") == 0)
+			opts.profiles |= PROFILE_CPU;
+		else if (strcmp(word, "offcpu") == 0)
+			opts.profiles |= PROFILE_OFFCPU;
+		else if (strcmp(word, "wall") == 0)
+			opts.profiles |= PROFILE_WALL;
+		else
+			bad_option("--profiles %s: unknown profile %s; give "
+			    "some of cpu, offcpu, wall", arg, word);
+	}
+	free(copy);
+	if (opts.profiles == 0)
+		bad_option("--profiles %s: give some of cpu, offcpu, wall",
+		    arg);
 }
 
 static unsigned int
@@ -147,11 +194,19 @@ options_parse(int argc, char **argv)
 			    "give 1 to 86400 seconds");
 			break;
 		case 's':
-			opts.stack_size = parse_number("stack-size", optarg, 8,
-			    65528, "give 8 to 65528 bytes, a multiple of 8");
-			if (opts.stack_size % 8 != 0)
-				bad_option("--stack-size %s: not a multiple of 8",
-				    optarg);
+			opts.stack_size = parse_stack_size("stack-size", optarg);
+			break;
+		case 'S':
+			opts.offcpu_stack_size = parse_stack_size(
+			    "offcpu-stack-size", optarg);
+			break;
+		case 'P':
+			parse_profiles(optarg);
+			break;
+		case 'm':
+			opts.offcpu_min_us = parse_number("offcpu-min-us",
+			    optarg, 0, 60000000, "give 0 to 60000000 "
+			    "microseconds");
 			break;
 		case 'u':
 			if (strcmp(optarg, "dwarf") == 0)

@@ -24,6 +24,13 @@ static const struct pprof_value_type cpu_types[] = {
 	{ "samples", "count" },
 	{ "cpu", "nanoseconds" },
 };
+static const struct pprof_value_type offcpu_types[] = {
+	{ "switches", "count" },
+	{ "off_cpu", "nanoseconds" },
+};
+static const struct pprof_value_type wall_types[] = {
+	{ "wall", "nanoseconds" },
+};
 
 static void
 on_signal(int sig)
@@ -86,6 +93,29 @@ write_window(struct stacks *st, const struct profile_kind *kind,
 	return (-1);
 }
 
+/* Every profile this window has: one file each. */
+static int
+write_windows(int64_t start_real, int64_t duration)
+{
+	int64_t			 period = 1000000000 / opts.frequency;
+	struct profile_kind	 cpu = { "cpu", cpu_types, 2,
+	    { "cpu", "nanoseconds" }, period, NULL };
+	struct profile_kind	 offcpu = { "offcpu", offcpu_types, 2,
+	    { "off_cpu", "nanoseconds" }, 1, offcpu_labels };
+	struct profile_kind	 wall = { "wall", wall_types, 1,
+	    { "wall", "nanoseconds" }, period, offcpu_labels };
+	int			 rc = 0;
+
+	if (opts.profiles & PROFILE_CPU)
+		rc |= write_window(cpu_stacks, &cpu, start_real, duration);
+	if (offcpu_stacks != NULL && (opts.profiles & PROFILE_OFFCPU))
+		rc |= write_window(offcpu_stacks, &offcpu, start_real,
+		    duration);
+	if (wall_stacks != NULL)
+		rc |= write_window(wall_stacks, &wall, start_real, duration);
+	return (rc);
+}
+
 /*
  * Name the window's frames and write its files in a child, from a
  * snapshot of the tables, so sampling never waits for symbolization and
@@ -95,23 +125,23 @@ write_window(struct stacks *st, const struct profile_kind *kind,
 static void
 end_window(int64_t start_real, int64_t duration, int last)
 {
-	struct profile_kind	 kind = {
-		"cpu", cpu_types, 2, { "cpu", "nanoseconds" },
-		1000000000 / opts.frequency
-	};
-	pid_t			 pid = -1;
+	pid_t	 pid = -1;
 
+	offcpu_end_window();
 	writer_reap(0);
 	if (!last && (pid = fork()) == -1)
 		log_warn("fork; writing the window in-process");
 	if (pid == 0)
-		_exit(write_window(cpu_stacks, &kind, start_real, duration) ?
-		    1 : 0);
+		_exit(write_windows(start_real, duration) ? 1 : 0);
 	if (pid == -1)
-		write_window(cpu_stacks, &kind, start_real, duration);
+		write_windows(start_real, duration);
 	else
 		writer = pid;
 	stacks_reset(cpu_stacks);
+	if (offcpu_stacks != NULL)
+		stacks_reset(offcpu_stacks);
+	if (wall_stacks != NULL)
+		stacks_reset(wall_stacks);
 	proc_next_window();
 	proc_sweep();
 }
@@ -161,6 +191,9 @@ run(void)
 		    counters.complete - last.complete,
 		    counters.truncated - last.truncated,
 		    counters.failed - last.failed);
+		if (offcpu_stacks != NULL)
+			log_info("window: %" PRIu64 " context switches",
+			    counters.switches - last.switches);
 		log_debug("unwind time per stack: median %" PRIu64 " ns, p99 %"
 		    PRIu64 " ns", records_unwind_percentile(&counters, &last,
 		    0.5), records_unwind_percentile(&counters, &last, 0.99));
@@ -173,6 +206,26 @@ run(void)
 	log_info("total: %" PRIu64 " samples in %.1f s, %" PRIu64
 	    " records lost, %" PRIu64 " malformed", counters.samples,
 	    (now - start) / 1e9, counters.lost, counters.bad_records);
+}
+
+/* Off-CPU and wall profiles need sched_switch; without it, say so. */
+static void
+open_offcpu(void)
+{
+	char	*cause = NULL;
+
+	if (!(opts.profiles & (PROFILE_OFFCPU | PROFILE_WALL)))
+		return;
+	if (offcpu_open(sampler, &cause) != 0) {
+		if (opts.profiles_asked)
+			fatalx("%s", cause);
+		log_warnx("writing cpu profiles only: %s", cause);
+		free(cause);
+		opts.profiles = PROFILE_CPU;
+		return;
+	}
+	if (opts.profiles & PROFILE_WALL)
+		wall_stacks = stacks_new(1);
 }
 
 int
@@ -188,6 +241,7 @@ main(int argc, char **argv)
 	if ((sampler = sampler_new(&cause)) == NULL ||
 	    cpuprof_open(sampler, &cause) != 0)
 		fatalx("%s", cause);
+	open_offcpu();
 	if (kallsyms_load(&cause) != 0) {
 		log_warnx("kernel frames will be unnamed: %s", cause);
 		free(cause);
@@ -210,6 +264,8 @@ main(int argc, char **argv)
 
 	sampler_close(sampler);
 	stacks_free(cpu_stacks);
+	stacks_free(wall_stacks);
+	offcpu_free();
 	proc_free();
 	binary_free();
 	symbols_free();

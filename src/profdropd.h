@@ -119,6 +119,10 @@ struct symbol_info {
 	uint64_t	 vaddr;		/* address in the ELF's own space */
 };
 
+#define PROFILE_CPU	0x1
+#define PROFILE_OFFCPU	0x2
+#define PROFILE_WALL	0x4
+
 enum unwind_mode {
 	UNWIND_AUTO,
 	UNWIND_DWARF,
@@ -136,6 +140,10 @@ struct options {
 	int		 use_cycles;	/* hardware cycles, not cpu-clock */
 	enum unwind_mode unwind;
 	unsigned int	 stack_size;	/* bytes of user stack per sample */
+	unsigned int	 offcpu_stack_size;	/* ... per switch */
+	unsigned int	 offcpu_min_us;	/* shorter waits keep no user stack */
+	unsigned int	 profiles;	/* PROFILE_* bits to write */
+	int		 profiles_asked;	/* --profiles given */
 	int		 verbose;
 };
 
@@ -153,6 +161,8 @@ struct perf_sample {
 	uint64_t	 period;
 	uint64_t	 nr;		/* callchain entries */
 	const uint64_t	*ips;
+	const unsigned char *raw;	/* tracepoint data */
+	uint32_t	 raw_size;
 	uint64_t	 regs_abi;	/* PERF_SAMPLE_REGS_ABI_NONE: no regs */
 	const uint64_t	*regs;
 	const void	*stack;		/* user stack copy, from SP up */
@@ -169,6 +179,8 @@ struct sample_format {
 
 /* Bytes of user stack copied per sample: see doc/performance.md. */
 #define PROFDROP_STACK_SIZE	32768
+#define PROFDROP_OFFCPU_STACK_SIZE	8192
+#define PROFDROP_OFFCPU_MIN_US		50
 
 /* x86-64 user registers AX..SS and R8..R15, as perf uses. */
 #define PROFDROP_REGS_MASK	0xff0fffULL
@@ -183,6 +195,7 @@ struct counters {
 	uint64_t	 lost;		/* records the kernel dropped */
 	uint64_t	 throttled;
 	uint64_t	 bad_records;
+	uint64_t	 switches;	/* sched_switch events */
 	uint64_t	 unwound;	/* samples with a user stack to unwind */
 	uint64_t	 complete;	/* ... that reached the outermost frame */
 	uint64_t	 truncated;
@@ -233,6 +246,8 @@ int		 cpuprof_open(struct sampler *, char **);
 uint64_t	 records_time(const void *, size_t, const struct sample_format *);
 void		 records_handle(const void *, size_t, const struct sample_format *);
 void		 records_lost(const void *, size_t);
+size_t		 records_frames(struct proc *, const struct perf_sample *,
+		     struct frame *, size_t);
 int		 records_parse_sample(const void *, size_t,
 		     const struct sample_format *, struct perf_sample *);
 extern struct counters counters;
@@ -260,16 +275,17 @@ struct dso	*dso_marker(const char *);
 
 /* stack.c */
 struct stacks;
-typedef void (*stacks_cb)(pid_t, pid_t, const struct frame *, size_t,
-    const int64_t *, void *);
+typedef void (*stacks_cb)(pid_t, pid_t, uint32_t, const struct frame *,
+    size_t, const int64_t *, void *);
 struct stacks	*stacks_new(size_t);
-void		 stacks_add(struct stacks *, pid_t, pid_t, const struct frame *,
-		     size_t, const int64_t *);
+void		 stacks_add(struct stacks *, pid_t, pid_t, uint32_t,
+		     const struct frame *, size_t, const int64_t *);
 void		 stacks_foreach(struct stacks *, stacks_cb, void *);
 size_t		 stacks_count(struct stacks *);
 void		 stacks_reset(struct stacks *);
 void		 stacks_free(struct stacks *);
 extern struct stacks *cpu_stacks;
+extern struct stacks *wall_stacks;
 
 /* log.c */
 void	log_init(int, int);
@@ -303,6 +319,25 @@ struct hnode	*htable_next_same(struct hnode *);
 void		 htable_foreach(struct htable *, void (*)(struct hnode *, void *),
 		     void *);
 uint64_t	 hash_bytes(const void *, size_t, uint64_t);
+
+/* tracefs.c */
+struct tp_field {
+	int		 offset;
+	int		 size;
+};
+struct switch_format {
+	uint64_t	 id;
+	struct tp_field	 prev_pid;
+	struct tp_field	 prev_state;
+	struct tp_field	 next_pid;
+	struct {
+		unsigned long	 mask;
+		char		 letter;
+	}		 states[16];
+	size_t		 nstates;
+};
+int		 tracefs_sched_switch(struct switch_format *, char **);
+char		 tracefs_state_letter(const struct switch_format *, uint64_t);
 
 /* binary.c */
 void		 binary_init(void);
@@ -368,6 +403,8 @@ struct profile_kind {
 	size_t				 ntypes;
 	struct pprof_value_type		 period_type;
 	int64_t				 period;
+	/* Labels a stack's tag stands for, beyond pid, tid and names. */
+	size_t	(*labels)(uint32_t, struct pprof_label *);
 };
 int		 window_write(struct stacks *, const struct profile_kind *,
 		     int64_t, int64_t, char **);
@@ -376,5 +413,12 @@ int		 window_write(struct stacks *, const struct profile_kind *,
 int		 rotate_init(const char *, char **);
 int		 rotate_write(const char *, int64_t, struct pprof *, char **);
 void		 rotate_free(void);
+
+/* offcpu.c */
+int		 offcpu_open(struct sampler *, char **);
+void		 offcpu_end_window(void);
+size_t		 offcpu_labels(uint32_t, struct pprof_label *);
+void		 offcpu_free(void);
+extern struct stacks *offcpu_stacks;
 
 #endif /* PROFDROPD_H */

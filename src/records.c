@@ -79,8 +79,11 @@ records_parse_sample(const void *rec, size_t len,
 		c.p += s->nr * sizeof(uint64_t);
 	}
 	if (type & PERF_SAMPLE_RAW) {
-		if (take(&c, u32, sizeof u32[0]) != 0 ||
-		    take(&c, NULL, u32[0]) != 0)
+		if (take(&c, u32, sizeof u32[0]) != 0)
+			return (-1);
+		s->raw = c.p;
+		s->raw_size = u32[0];
+		if (take(&c, NULL, u32[0]) != 0)
 			return (-1);
 	}
 	if (type & PERF_SAMPLE_REGS_USER) {
@@ -196,6 +199,19 @@ unwound_frames(struct proc *p, const struct perf_sample *s, struct frame *f,
 	return (n);
 }
 
+/* Kernel frames from the callchain, then user frames, leaf first. */
+size_t
+records_frames(struct proc *p, const struct perf_sample *s, struct frame *f,
+    size_t max)
+{
+	size_t	 n;
+
+	n = callchain_frames(p, s, f, max);
+	if (s->regs != NULL && s->stack != NULL)
+		n += unwound_frames(p, s, f + n, max - n);
+	return (n);
+}
+
 static void
 handle_sample(const void *rec, size_t len, const struct sample_format *fmt)
 {
@@ -217,12 +233,12 @@ handle_sample(const void *rec, size_t len, const struct sample_format *fmt)
 	} else if ((p = proc_get(s.pid)) == NULL || !p->wanted)
 		return;
 	counters.samples_kept++;
-	n = callchain_frames(p, &s, frames, PROFDROP_MAX_FRAMES);
-	if (s.regs != NULL && s.stack != NULL)
-		n += unwound_frames(p, &s, frames + n, PROFDROP_MAX_FRAMES - n);
+	n = records_frames(p, &s, frames, PROFDROP_MAX_FRAMES);
 	values[0] = 1;
 	values[1] = opts.use_cycles ? 1000000000 / opts.frequency : s.period;
-	stacks_add(cpu_stacks, p->pid, s.tid, frames, n, values);
+	stacks_add(cpu_stacks, p->pid, s.tid, 0, frames, n, values);
+	if (wall_stacks != NULL)
+		stacks_add(wall_stacks, p->pid, s.tid, 0, frames, n, values + 1);
 }
 
 /* The fixed part of a record, then a NUL-terminated string. */

@@ -21,6 +21,7 @@ struct entry {
 	struct stack	*stack;
 	pid_t		 pid;
 	pid_t		 tid;
+	uint32_t	 tag;
 	int64_t		 values[STACKS_MAX_VALUES];
 };
 
@@ -31,6 +32,7 @@ struct stacks {
 };
 
 struct stacks	*cpu_stacks;
+struct stacks	*wall_stacks;	/* NULL unless a wall profile is written */
 
 struct stacks *
 stacks_new(size_t nvalues)
@@ -69,8 +71,8 @@ stack_intern(struct stacks *st, const struct frame *frames, size_t n)
 }
 
 void
-stacks_add(struct stacks *st, pid_t pid, pid_t tid, const struct frame *frames,
-    size_t n, const int64_t *values)
+stacks_add(struct stacks *st, pid_t pid, pid_t tid, uint32_t tag,
+    const struct frame *frames, size_t n, const int64_t *values)
 {
 	struct hnode	*node;
 	struct entry	*e;
@@ -79,11 +81,13 @@ stacks_add(struct stacks *st, pid_t pid, pid_t tid, const struct frame *frames,
 	size_t		 i;
 
 	s = stack_intern(st, frames, n);
-	h = hash_bytes(&s, sizeof s, ((uint64_t)pid << 32) | (uint32_t)tid);
+	h = hash_bytes(&s, sizeof s, ((uint64_t)pid << 32 | (uint32_t)tid) ^
+	    (uint64_t)tag << 20);
 	for (node = htable_find(&st->entries, h); node != NULL;
 	    node = htable_next_same(node)) {
 		e = container_of(node, struct entry, node);
-		if (e->stack == s && e->pid == pid && e->tid == tid)
+		if (e->stack == s && e->pid == pid && e->tid == tid &&
+		    e->tag == tag)
 			break;
 	}
 	if (node == NULL) {
@@ -91,6 +95,7 @@ stacks_add(struct stacks *st, pid_t pid, pid_t tid, const struct frame *frames,
 		e->stack = s;
 		e->pid = pid;
 		e->tid = tid;
+		e->tag = tag;
 		htable_insert(&st->entries, &e->node, h);
 	}
 	for (i = 0; i < st->nvalues; i++)
@@ -108,8 +113,8 @@ entry_visit(struct hnode *node, void *arg)
 	struct foreach_arg	*fa = arg;
 	struct entry		*e = container_of(node, struct entry, node);
 
-	fa->cb(e->pid, e->tid, e->stack->frames, e->stack->nframes, e->values,
-	    fa->arg);
+	fa->cb(e->pid, e->tid, e->tag, e->stack->frames, e->stack->nframes,
+	    e->values, fa->arg);
 }
 
 void

@@ -19,12 +19,13 @@ struct window_id {
 };
 
 struct window {
+	const struct profile_kind *kind;
 	struct pprof	*pprof;
 	struct htable	 locations;
 	struct htable	 mappings;
 	size_t		 nvalues;
 	uint64_t	 unique_addresses;
-	uint64_t	 samples;
+	uint64_t	 total;		/* of the first value */
 };
 
 static struct window_id *
@@ -137,11 +138,12 @@ window_location(struct window *w, const struct frame *f)
 }
 
 static void
-window_sample(pid_t pid, pid_t tid, const struct frame *frames, size_t n,
-    const int64_t *values, void *arg)
+window_sample(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
+    size_t n, const int64_t *values, void *arg)
 {
 	struct window		*w = arg;
-	struct pprof_label	 labels[4];
+	struct pprof_label	 labels[8];
+	size_t			 nlabels = 4;
 	struct proc		*p = proc_find(pid);
 	uint64_t		 locs[PROFDROP_MAX_FRAMES];
 	size_t			 i;
@@ -157,8 +159,10 @@ window_sample(pid_t pid, pid_t tid, const struct frame *frames, size_t n,
 	labels[2].str = p != NULL ? proc_thread(p, tid)->comm : "";
 	labels[3].key = "process";
 	labels[3].str = p != NULL ? p->comm : "";
-	pprof_add_sample(w->pprof, locs, n, values, labels, 4);
-	w->samples += values[0];
+	if (w->kind->labels != NULL)
+		nlabels += w->kind->labels(tag, labels + nlabels);
+	pprof_add_sample(w->pprof, locs, n, values, labels, nlabels);
+	w->total += values[0];
 }
 
 static void
@@ -180,6 +184,7 @@ window_write(struct stacks *st, const struct profile_kind *kind,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&w, 0, sizeof w);
+	w.kind = kind;
 	w.pprof = pprof_new(kind->types, kind->ntypes, &kind->period_type,
 	    kind->period, start_ns, duration_ns);
 	htable_init(&w.locations, 4096);
@@ -187,9 +192,10 @@ window_write(struct stacks *st, const struct profile_kind *kind,
 	stacks_foreach(st, window_sample, &w);
 	rc = rotate_write(kind->name, start_ns, w.pprof, cause);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_debug("%s window: %" PRIu64 " samples, %zu stacks, %" PRIu64
-	    " unique addresses, written in %.1f ms", kind->name, w.samples,
-	    stacks_count(st), w.unique_addresses,
+	log_debug("%s window: %" PRIu64 " %s/%s, %zu stacks, %" PRIu64
+	    " unique addresses, written in %.1f ms", kind->name, w.total,
+	    kind->types[0].type, kind->types[0].unit, stacks_count(st),
+	    w.unique_addresses,
 	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	htable_foreach(&w.locations, window_id_free, &w.locations);
 	htable_foreach(&w.mappings, window_id_free, &w.mappings);

@@ -38,6 +38,13 @@ bad duration --output-dir "$out" --duration -1
 bad 'pid|999999999' --output-dir "$out" --pid 999999999
 bad pid --output-dir "$out" --pid abc
 bad no-such-option --output-dir "$out" --no-such-option
+bad unwind --output-dir "$out" --unwind lbr
+bad stack-size --output-dir "$out" --stack-size 100
+bad stack-size --output-dir "$out" --stack-size 70000
+bad offcpu-stack-size --output-dir "$out" --offcpu-stack-size 0
+bad profiles --output-dir "$out" --profiles cpu,heap
+bad profiles --output-dir "$out" --profiles ,
+bad offcpu-min-us --output-dir "$out" --offcpu-min-us -1
 bad "output|$tmp/missing" --output-dir "$tmp/missing"
 [ ! -e "$tmp/missing" ] || failures="$failures
   the missing output directory was created"

@@ -19,7 +19,12 @@ for sig in TERM INT; do
 	[ $exit_rc = 0 ] || fail "SIG$sig: exit status $exit_rc"
 	files=$(profiles "$out")
 	[ "$(echo "$files" | grep -c .)" = 1 ] || fail "SIG$sig: expected one profile"
-	[ "$(ls -A "$out")" = "$files" ] || fail "SIG$sig: other files left behind"
+	for kind in cpu offcpu wall; do
+		ls "$out" | grep -q "^$kind-.*\.pb\.gz\$" ||
+		    fail "SIG$sig: no $kind profile"
+	done
+	[ "$(ls -A "$out" | grep -vc '^\(cpu\|offcpu\|wall\)-.*\.pb\.gz$')" = 0 ] ||
+	    fail "SIG$sig: other files left behind"
 	gunzip_ok "$out/$files" || fail "SIG$sig: $files is not valid gzip"
 	n=$(sample_count "$out/$files")
 	assert_near "$n" $want $((want / 4)) "SIG$sig: samples at $hz Hz over the CPU time hot631 used"

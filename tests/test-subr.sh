@@ -439,3 +439,52 @@ trace_share() {
 	"$_tsh_sel" "$_tsh_in" "$@" >"$tmp/share.out"
 	pct "$(trace_count "$tmp/share.out")" "$(trace_count "$_tsh_in")"
 }
+
+# raw_samples FILE: one line per sample from `go tool pprof -raw`:
+# "VALUE VALUE...|key=value key=value...|frame;frame;..." with the frames
+# leaf first (inlined functions innermost first). Names must not hold
+# spaces (C symbols).
+raw_samples() {
+	gopprof -raw "$1" >/dev/null
+	awk '
+		/^Samples:/ { part = "s"; next }
+		/^Locations/ { part = "l"; next }
+		/^Mappings/ { part = "" }
+		part == "s" && /^ +[0-9]+( +[0-9]+)*: / {
+			n++
+			split($0, a, ":")
+			val[n] = a[1]; sub(/^ +/, "", val[n]); gsub(/ +/, " ", val[n])
+			locs[n] = a[2]; sub(/^ +/, "", locs[n]); sub(/ +$/, "", locs[n])
+			next
+		}
+		part == "s" && /^ +[a-z_]+:\[/ {
+			for (i = 1; i <= NF; i++) {
+				kv = $i; sub(/:\[/, "=", kv); sub(/\]$/, "", kv)
+				lab[n] = lab[n] (lab[n] == "" ? "" : " ") kv
+			}
+			next
+		}
+		part == "l" && /^ +[0-9]+: / {
+			id = $1; sub(/:$/, "", id)
+			fn[id] = $4
+			next
+		}
+		part == "l" && /^ +[^ ]/ { fn[id] = fn[id] ";" $1 }
+		END {
+			for (s = 1; s <= n; s++) {
+				k = split(locs[s], l, " ")
+				st = ""
+				for (i = 1; i <= k; i++)
+					st = st (i > 1 ? ";" : "") fn[l[i]]
+				print val[s] "|" lab[s] "|" st
+			}
+		}' "$tmp/pprof.out"
+}
+
+# sum_where FILE COLUMN LABEL-REGEX FRAME-REGEX: the sum of value COLUMN
+# (1-based) over samples whose labels and frames match.
+sum_where() {
+	raw_samples "$1" | awk -F'|' -v c="$2" -v lr="$3" -v fr="$4" '
+		$2 ~ lr && $3 ~ fr { split($1, v, " "); t += v[c] }
+		END { printf "%.0f\n", t }'
+}

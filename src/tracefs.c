@@ -1,0 +1,164 @@
+/*
+ * Kernel tracepoints through tracefs: find or mount it, and read an
+ * event's id and field layout from its format file, which differ between
+ * kernels.
+ */
+
+#include <sys/mount.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profdropd.h"
+
+static const char *const tracefs_dirs[] = {
+	"/sys/kernel/tracing",
+	"/sys/kernel/debug/tracing",
+};
+
+static FILE *
+tracefs_open(const char *dir, const char *event, const char *file)
+{
+	char	 path[512];
+
+	snprintf(path, sizeof path, "%s/events/%s/%s", dir, event, file);
+	return (fopen(path, "r"));
+}
+
+/* Where tracefs is: its usual places, /proc/mounts, or mounted by us. */
+static const char *
+tracefs_find(const char *event)
+{
+	static char	 mounted[256];
+	char		 line[1024], dir[256], type[64];
+	size_t		 i;
+	FILE		*f;
+
+	for (i = 0; i < sizeof tracefs_dirs / sizeof tracefs_dirs[0]; i++) {
+		if ((f = tracefs_open(tracefs_dirs[i], event, "id")) != NULL) {
+			fclose(f);
+			return (tracefs_dirs[i]);
+		}
+	}
+	if ((f = fopen("/proc/mounts", "r")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL) {
+			if (sscanf(line, "%*s %255s %63s", dir, type) != 2 ||
+			    strcmp(type, "tracefs") != 0)
+				continue;
+			strlcpy(mounted, dir, sizeof mounted);
+			fclose(f);
+			return (mounted);
+		}
+		fclose(f);
+	}
+	if (mount("nodev", tracefs_dirs[0], "tracefs", 0, NULL) == 0) {
+		log_info("mounted tracefs at %s", tracefs_dirs[0]);
+		return (tracefs_dirs[0]);
+	}
+	return (NULL);
+}
+
+/* Read "field:TYPE NAME;\toffset:N;\tsize:N;" lines into fields. */
+static int
+tracefs_field(const char *line, const char *name, struct tp_field *field)
+{
+	const char	*p, *end;
+	size_t		 len = strlen(name);
+
+	if ((p = strstr(line, "field:")) == NULL ||
+	    (end = strchr(p, ';')) == NULL)
+		return (0);
+	/* The name is the last word before ';', maybe with [N]. */
+	for (p = end; p > line && p[-1] != ' ' && p[-1] != '\t'; p--)
+		;
+	if ((size_t)(end - p) < len || strncmp(p, name, len) != 0 ||
+	    (p[len] != ';' && p[len] != '['))
+		return (0);
+	if ((p = strstr(end, "offset:")) == NULL ||
+	    sscanf(p, "offset:%d;", &field->offset) != 1 ||
+	    (p = strstr(p, "size:")) == NULL ||
+	    sscanf(p, "size:%d;", &field->size) != 1)
+		return (0);
+	return (1);
+}
+
+/* The letters of prev_state, from the print format's flag table. */
+static void
+tracefs_states(const char *fmt, struct switch_format *sf)
+{
+	const char	*p = fmt;
+	unsigned long	 mask;
+	char		 letter;
+
+	sf->nstates = 0;
+	while ((p = strstr(p, "{ 0x")) != NULL &&
+	    sf->nstates < sizeof sf->states / sizeof sf->states[0]) {
+		if (sscanf(p, "{ 0x%lx, \"%c\" }", &mask, &letter) == 2) {
+			sf->states[sf->nstates].mask = mask;
+			sf->states[sf->nstates].letter = letter;
+			sf->nstates++;
+		}
+		p++;
+	}
+}
+
+int
+tracefs_sched_switch(struct switch_format *sf, char **cause)
+{
+	const char	*dir, *event = "sched/sched_switch";
+	char		 line[4096];
+	FILE		*f;
+	int		 found = 0;
+
+	memset(sf, 0, sizeof *sf);
+	if ((dir = tracefs_find(event)) == NULL) {
+		xasprintf(cause, "no tracefs with sched:sched_switch: mount it "
+		    "(mount -t tracefs nodev /sys/kernel/tracing) or run "
+		    "without off-CPU profiles (--profiles cpu)");
+		return (-1);
+	}
+	if ((f = tracefs_open(dir, event, "id")) == NULL ||
+	    fscanf(f, "%llu", (unsigned long long *)&sf->id) != 1) {
+		if (f != NULL)
+			fclose(f);
+		xasprintf(cause, "%s/events/%s/id: unreadable; is it a "
+		    "tracefs?", dir, event);
+		return (-1);
+	}
+	fclose(f);
+	if ((f = tracefs_open(dir, event, "format")) == NULL) {
+		xasprintf(cause, "%s/events/%s/format: %s", dir, event,
+		    strerror(errno));
+		return (-1);
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		found |= tracefs_field(line, "prev_pid", &sf->prev_pid) << 0;
+		found |= tracefs_field(line, "prev_state", &sf->prev_state) << 1;
+		found |= tracefs_field(line, "next_pid", &sf->next_pid) << 2;
+		if (strncmp(line, "print fmt:", 10) == 0)
+			tracefs_states(line, sf);
+	}
+	fclose(f);
+	if (found != 7 || sf->prev_pid.size != 4 || sf->next_pid.size != 4 ||
+	    (sf->prev_state.size != 4 && sf->prev_state.size != 8)) {
+		xasprintf(cause, "%s/events/%s/format: prev_pid, prev_state "
+		    "or next_pid missing or of an unknown size", dir, event);
+		return (-1);
+	}
+	return (0);
+}
+
+/* A task state as ps shows it: S, D, ...; R when it was preempted. */
+char
+tracefs_state_letter(const struct switch_format *sf, uint64_t state)
+{
+	size_t	 i;
+
+	for (i = 0; i < sf->nstates; i++) {
+		if (state & sf->states[i].mask)
+			return (sf->states[i].letter);
+	}
+	return ('R');
+}

@@ -1,0 +1,50 @@
+#!/bin/sh
+# Off-CPU and wall profiles of a thread whose waits are known: each round
+# it sleeps ~30 ms, blocks on a pipe ~20 ms, waits ~10 ms for a mutex and
+# burns ~5 ms; a second thread only sleeps.
+. "$(dirname "$0")/test-subr.sh"
+require_root
+require_perf_events
+require_go_pprof
+mount_tracefs
+
+secs=5
+start_program "$top_builddir/tests/waiter" $((secs + 1)) >"$tmp/waits"
+mkdir "$tmp/out"
+run_profdropd_log "$tmp/log" --pid $prog_pid --frequency 99 \
+    --duration $secs --rotate 60 --output-dir "$tmp/out"
+off=$(ls "$tmp"/out/offcpu-*.pb.gz)
+wall=$(ls "$tmp"/out/wall-*.pb.gz)
+cpu=$(ls "$tmp"/out/cpu-*.pb.gz)
+gopprof -raw "$off" | grep -Eqx 'switches/count off_cpu/nanoseconds(\[dflt])?' ||
+    fail "off-CPU sample types are not [switches/count, off_cpu/nanoseconds]"
+gopprof -raw "$wall" | grep -Eqx 'wall/nanoseconds(\[dflt])?' ||
+    fail "wall sample type is not wall/nanoseconds"
+
+# The waits, per round, against what the program measured around them.
+wait $prog_pid || fail "waiter failed"
+echo "waiter says: $(cat "$tmp/waits")"
+rounds=$(sum_where "$off" 1 'comm=worker.*wait=sleep' '(^|;)wait_sleep(;|$)')
+echo "rounds seen sleeping: $rounds"
+assert_ge "$rounds" $((secs * 1000 / 65 * 8 / 10)) "rounds"
+for w in sleep:wait_sleep:sleep io:wait_pipe:pipe lock:wait_lock:lock; do
+	class=${w%%:*} fn=${w#*:} fn=${fn%:*}
+	ms=$(awk -v k=${w##*:} '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$tmp/waits")
+	all=$(sum_where "$off" 2 'comm=worker' "(^|;)$fn(;|\$)")
+	right=$(sum_where "$off" 2 "comm=worker.*wait=$class" "(^|;)$fn(;|\$)")
+	per=$(awk "BEGIN { print $all / $rounds / 1e6 }")
+	assert_near "$per" $ms "$(awk "BEGIN { print $ms * 0.15 }")" \
+	    "ms off-CPU per round in $fn"
+	assert_ge "$(pct "$right" "$all")" 90 "% of $fn's off-CPU time labelled wait=$class"
+done
+
+# The worker's CPU and off-CPU time add up to its wall time.
+on=$(sum_where "$cpu" 2 'comm=worker' '')
+offns=$(sum_where "$off" 2 'comm=worker' '')
+assert_near "$(awk "BEGIN { print ($on + $offns) / 1e9 }")" $secs \
+    "$(awk "BEGIN { print $secs * 0.1 }")" "worker's cpu + off-CPU seconds"
+
+# A thread that only sleeps spends its whole window asleep in wall time.
+asleep=$(sum_where "$wall" 1 'comm=sleeper' '(^|;)sleeper(;|$)')
+assert_near "$(awk "BEGIN { print $asleep / 1e9 }")" $secs \
+    "$(awk "BEGIN { print $secs * 0.1 }")" "sleeper's wall seconds in its sleeping stack"

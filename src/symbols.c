@@ -19,6 +19,16 @@
 
 #include "profdropd.h"
 
+/*
+ * libiberty's demanglers. Its header drags in libiberty.h, whose xmalloc
+ * family clashes with ours, so the flags and functions are declared here
+ * as demangle.h has them.
+ */
+#define DMGL_PARAMS	(1 << 0)
+#define DMGL_ANSI	(1 << 1)
+char	*cplus_demangle_v3(const char *, int);
+char	*rust_demangle(const char *, int);
+
 #define SYMBOLS_MAX_DEPTH	64	/* DWARF scopes searched per address */
 
 /* A PT_LOAD segment: file offsets [offset, offset + filesz) map at vaddr. */
@@ -342,8 +352,9 @@ symbols_symbol(struct symbols *s, GElf_Addr addr)
 }
 
 /*
- * The name to show for a raw symbol: without a symbol version
- * ("clock_gettime@@GLIBC_2.17"). Made once per name, kept with the file.
+ * The name to show for a raw symbol: demangled (C++, Rust legacy without
+ * its hash, Rust v0) and without a symbol version ("read@@GLIBC_2.2.5").
+ * Made once per name, kept with the file.
  */
 static const char *
 symbols_function(struct symbols *s, const char *raw)
@@ -351,9 +362,12 @@ symbols_function(struct symbols *s, const char *raw)
 	struct symbols_name	*sn;
 	struct hnode		*n;
 	const char		*at;
+	char			*plain, *demangled = NULL;
 	uint64_t		 h;
+	size_t			 len;
 
-	if ((at = strchr(raw, '@')) == NULL || at == raw)
+	at = strchr(raw, '@');
+	if ((at == NULL || at == raw) && raw[0] != '_')
 		return (raw);
 	h = hash_bytes(&raw, sizeof raw, 0);
 	for (n = htable_find(&s->names, h); n != NULL; n = htable_next_same(n)) {
@@ -361,10 +375,23 @@ symbols_function(struct symbols *s, const char *raw)
 		if (sn->raw == raw)
 			return (sn->display);
 	}
-	sn = xmalloc(sizeof *sn + (at - raw) + 1);
+	len = at != NULL && at != raw ? (size_t)(at - raw) : strlen(raw);
+	plain = xmalloc(len + 1);
+	memcpy(plain, raw, len);
+	plain[len] = '\0';
+	/* Rust's legacy names are C++ ones with a hash: try Rust first. */
+	if (plain[0] == '_' && (plain[1] == 'Z' || plain[1] == 'R') &&
+	    (demangled = rust_demangle(plain, DMGL_PARAMS | DMGL_ANSI)) == NULL)
+		demangled = cplus_demangle_v3(plain, DMGL_PARAMS | DMGL_ANSI);
+	if (demangled != NULL) {
+		free(plain);
+		plain = demangled;
+		len = strlen(plain);
+	}
+	sn = xmalloc(sizeof *sn + len + 1);
 	sn->raw = raw;
-	memcpy(sn->display, raw, at - raw);
-	sn->display[at - raw] = '\0';
+	memcpy(sn->display, plain, len + 1);
+	free(plain);
 	htable_insert(&s->names, &sn->node, h);
 	return (sn->display);
 }

@@ -1,8 +1,10 @@
 /* Command-line options: parsed and validated before anything starts. */
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +26,9 @@ static const struct option longopts[] = {
 	{ "duration",	required_argument,	NULL, 'd' },
 	{ "foreground",	no_argument,		NULL, 'f' },
 	{ "frequency",	required_argument,	NULL, 'F' },
+	{ "drop-frames", required_argument,	NULL, 'D' },
 	{ "help",	no_argument,		NULL, 'h' },
+	{ "label",	required_argument,	NULL, 'l' },
 	{ "output-dir",	required_argument,	NULL, 'o' },
 	{ "offcpu-min-us", required_argument,	NULL, 'm' },
 	{ "offcpu-stack-size", required_argument, NULL, 'S' },
@@ -50,6 +54,7 @@ usage(FILE *f)
 	    "                 [--profiles cpu,offcpu,wall] "
 	    "[--offcpu-stack-size BYTES]\n"
 	    "                 [--offcpu-min-us MICROSECONDS]\n"
+	    "                 [--label KEY=VALUE]... [--drop-frames REGEX]\n"
 	    "                 [--foreground] [--verbose] [--help] "
 	    "[--version]\n");
 }
@@ -140,6 +145,47 @@ parse_profiles(const char *arg)
 		    arg);
 }
 
+/* KEY=VALUE; keys as Pyroscope allows them, values not empty. */
+static void
+parse_label(const char *arg)
+{
+	struct pprof_label	*l;
+	const char		*eq = strchr(arg, '='), *p;
+
+	if (eq == NULL || eq == arg || eq[1] == '\0')
+		bad_option("--label %s: give KEY=VALUE, both not empty", arg);
+	for (p = arg; p < eq; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.')
+			bad_option("--label %s: a key holds only letters, "
+			    "digits, '_' and '.'", arg);
+	}
+	if (opts.nlabels == PROFDROP_MAX_LABELS)
+		bad_option("--label %s: at most %d labels", arg,
+		    PROFDROP_MAX_LABELS);
+	opts.labels = xreallocarray(opts.labels, opts.nlabels + 1,
+	    sizeof *opts.labels);
+	l = &opts.labels[opts.nlabels++];
+	memset(l, 0, sizeof *l);
+	l->key = xstrdup(arg);
+	((char *)l->key)[eq - arg] = '\0';
+	l->str = l->key + (eq - arg) + 1;
+}
+
+static void
+parse_drop_frames(const char *arg)
+{
+	regex_t	 re;
+	char	 why[256];
+	int	 rc;
+
+	if ((rc = regcomp(&re, arg, REG_EXTENDED | REG_NOSUB)) != 0) {
+		regerror(rc, &re, why, sizeof why);
+		bad_option("--drop-frames %s: %s", arg, why);
+	}
+	regfree(&re);
+	opts.drop_frames = arg;
+}
+
 static unsigned int
 max_sample_rate(void)
 {
@@ -202,6 +248,12 @@ options_parse(int argc, char **argv)
 			break;
 		case 'P':
 			parse_profiles(optarg);
+			break;
+		case 'l':
+			parse_label(optarg);
+			break;
+		case 'D':
+			parse_drop_frames(optarg);
 			break;
 		case 'm':
 			opts.offcpu_min_us = parse_number("offcpu-min-us",

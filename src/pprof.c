@@ -64,6 +64,7 @@ struct pprof {
 
 	int64_t				  *comments;
 	size_t				   ncomments;
+	int64_t				   drop_frames;
 	size_t				   commentcap;
 };
 
@@ -294,6 +295,13 @@ pprof_add_comment(struct pprof *p, const char *comment)
 	p->comments[p->ncomments++] = pprof_string(p, comment);
 }
 
+/* Frames readers hide (pprof's drop_frames), a regular expression. */
+void
+pprof_set_drop_frames(struct pprof *p, const char *regex)
+{
+	p->drop_frames = pprof_string(p, regex);
+}
+
 /* protobuf-c wants repeated messages as arrays of pointers. */
 static void **
 pprof_pointers(void *array, size_t n, size_t size)
@@ -365,6 +373,7 @@ pprof_pack(struct pprof *p, size_t *len)
 	msg.period = p->period;
 	msg.n_comment = p->ncomments;
 	msg.comment = p->comments;
+	msg.drop_frames = p->drop_frames;
 	msg.default_sample_type = p->types[p->ntypes - 1].type;
 
 	*len = perftools__profiles__profile__get_packed_size(&msg);

@@ -15,6 +15,7 @@
 
 #define PROFDROP_MAX_FRAMES	512
 #define PROFDROP_MAX_LINES	16	/* inline depth kept per address */
+#define PROFDROP_MAX_LABELS	16	/* --label */
 
 #ifndef __dead
 #define __dead __attribute__((__noreturn__))
@@ -129,6 +130,8 @@ enum unwind_mode {
 	UNWIND_FP
 };
 
+struct pprof_label;
+
 struct options {
 	const char	*output_dir;
 	unsigned int	 frequency;
@@ -144,6 +147,9 @@ struct options {
 	unsigned int	 offcpu_min_us;	/* shorter waits keep no user stack */
 	unsigned int	 profiles;	/* PROFILE_* bits to write */
 	int		 profiles_asked;	/* --profiles given */
+	struct pprof_label *labels;	/* --label, on every sample */
+	size_t		 nlabels;
+	const char	*drop_frames;
 	int		 verbose;
 };
 
@@ -393,6 +399,7 @@ uint64_t	 pprof_add_location(struct pprof *, uint64_t, uint64_t,
 void		 pprof_add_sample(struct pprof *, const uint64_t *, size_t,
 		     const int64_t *, const struct pprof_label *, size_t);
 void		 pprof_add_comment(struct pprof *, const char *);
+void		 pprof_set_drop_frames(struct pprof *, const char *);
 int		 pprof_write(struct pprof *, int, char **);
 void		 pprof_free(struct pprof *);
 

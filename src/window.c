@@ -142,7 +142,7 @@ window_sample(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
     size_t n, const int64_t *values, void *arg)
 {
 	struct window		*w = arg;
-	struct pprof_label	 labels[8];
+	struct pprof_label	 labels[8 + PROFDROP_MAX_LABELS];
 	size_t			 nlabels = 4;
 	struct proc		*p = proc_find(pid);
 	uint64_t		 locs[PROFDROP_MAX_FRAMES];
@@ -161,6 +161,8 @@ window_sample(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 	labels[3].str = p != NULL ? p->comm : "";
 	if (w->kind->labels != NULL)
 		nlabels += w->kind->labels(tag, labels + nlabels);
+	memcpy(labels + nlabels, opts.labels, opts.nlabels * sizeof *labels);
+	nlabels += opts.nlabels;
 	pprof_add_sample(w->pprof, locs, n, values, labels, nlabels);
 	w->total += values[0];
 }
@@ -187,6 +189,8 @@ window_write(struct stacks *st, const struct profile_kind *kind,
 	w.kind = kind;
 	w.pprof = pprof_new(kind->types, kind->ntypes, &kind->period_type,
 	    kind->period, start_ns, duration_ns);
+	if (opts.drop_frames != NULL)
+		pprof_set_drop_frames(w.pprof, opts.drop_frames);
 	htable_init(&w.locations, 4096);
 	htable_init(&w.mappings, 256);
 	stacks_foreach(st, window_sample, &w);

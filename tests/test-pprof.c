@@ -199,7 +199,6 @@ test_common(Perftools__Profiles__Profile *prof)
 	CHECK_INT(prof->period, TEST_PERIOD);
 	CHECK_INT(prof->time_nanos, TEST_TIME);
 	CHECK_INT(prof->duration_nanos, TEST_DURATION);
-	CHECK_INT(prof->drop_frames, 0);
 	CHECK_INT(prof->keep_frames, 0);
 	CHECK_INT(prof->doc_url, 0);
 
@@ -383,6 +382,7 @@ test_profile(void)
 	pprof_add_comment(p, buf);
 	memset(buf, 'x', sizeof buf - 1);
 	pprof_add_comment(p, "second comment");
+	pprof_set_drop_frames(p, "runtime\\..*");
 
 	/* A failed write first: it must leave the profile intact. */
 	if ((fd = open("/dev/full", O_WRONLY)) != -1) {
@@ -581,6 +581,7 @@ test_profile(void)
 		CHECK_INT(s->n_label, 0);
 	}
 
+	CHECK_STR(prof, prof->drop_frames, "runtime\\..*");
 	CHECK_INT(prof->n_comment, 2);
 	if (prof->n_comment == 2) {
 		CHECK_STR(prof, prof->comment[0], "profdrop test");

@@ -56,6 +56,7 @@ cpu_attr(struct perf_event_attr *attr)
 		attr->sample_stack_user = opts.stack_size;
 		attr->exclude_callchain_user = 1;
 	}
+	attr->exclude_callchain_kernel = !opts.kernel;
 	attr->disabled = 1;
 	attr->mmap = 1;
 	attr->comm = 1;

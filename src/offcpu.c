@@ -336,6 +336,7 @@ offcpu_open(struct sampler *s, char **cause)
 		attr.sample_stack_user = opts.offcpu_stack_size;
 		attr.exclude_callchain_user = 1;
 	}
+	attr.exclude_callchain_kernel = !opts.kernel;
 	attr.disabled = 1;
 	attr.sample_id_all = 1;
 	attr.watermark = 1;

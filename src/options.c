@@ -18,17 +18,24 @@ struct options	 opts = {
 	.stack_size = PROFDROP_STACK_SIZE,
 	.offcpu_stack_size = PROFDROP_OFFCPU_STACK_SIZE,
 	.offcpu_min_us = PROFDROP_OFFCPU_MIN_US,
+	.kernel = 1,
 	.profiles = PROFILE_CPU | PROFILE_OFFCPU | PROFILE_WALL,
 };
 
 static const struct option longopts[] = {
+	{ "cgroup-label", no_argument,		NULL, 'g' },
 	{ "cycles",	no_argument,		NULL, 'c' },
+	{ "debuginfod",	required_argument,	NULL, 'i' },
+	{ "debuginfod-cache", required_argument, NULL, 'C' },
+	{ "debuginfod-timeout", required_argument, NULL, 'T' },
 	{ "duration",	required_argument,	NULL, 'd' },
 	{ "foreground",	no_argument,		NULL, 'f' },
 	{ "frequency",	required_argument,	NULL, 'F' },
 	{ "drop-frames", required_argument,	NULL, 'D' },
 	{ "help",	no_argument,		NULL, 'h' },
+	{ "kernel",	no_argument,		NULL, 'k' },
 	{ "label",	required_argument,	NULL, 'l' },
+	{ "no-kernel",	no_argument,		NULL, 'K' },
 	{ "output-dir",	required_argument,	NULL, 'o' },
 	{ "offcpu-min-us", required_argument,	NULL, 'm' },
 	{ "offcpu-stack-size", required_argument, NULL, 'S' },
@@ -55,6 +62,9 @@ usage(FILE *f)
 	    "[--offcpu-stack-size BYTES]\n"
 	    "                 [--offcpu-min-us MICROSECONDS]\n"
 	    "                 [--label KEY=VALUE]... [--drop-frames REGEX]\n"
+	    "                 [--cgroup-label] [--kernel | --no-kernel]\n"
+	    "                 [--debuginfod URLS] [--debuginfod-timeout SECONDS]"
+	    "\n                 [--debuginfod-cache DIR]\n"
 	    "                 [--foreground] [--verbose] [--help] "
 	    "[--version]\n");
 }
@@ -252,6 +262,30 @@ options_parse(int argc, char **argv)
 		case 'l':
 			parse_label(optarg);
 			break;
+		case 'g':
+			opts.cgroup_label = 1;
+			break;
+		case 'k':
+		case 'K':
+			opts.kernel = ch == 'k';
+			break;
+		case 'i':
+			if (*optarg == '\0')
+				bad_option("--debuginfod: give the servers' URLs, "
+				    "separated by spaces");
+			setenv("DEBUGINFOD_URLS", optarg, 1);
+			break;
+		case 'C':
+			if (*optarg != '/')
+				bad_option("--debuginfod-cache %s: give an "
+				    "absolute path", optarg);
+			setenv("DEBUGINFOD_CACHE_PATH", optarg, 1);
+			break;
+		case 'T':
+			parse_number("debuginfod-timeout", optarg, 1, 3600,
+			    "give 1 to 3600 seconds");
+			setenv("DEBUGINFOD_TIMEOUT", optarg, 1);
+			break;
 		case 'D':
 			parse_drop_frames(optarg);
 			break;
@@ -287,6 +321,12 @@ options_parse(int argc, char **argv)
 	}
 	if (optind != argc)
 		bad_option("unexpected argument %s; see --help", argv[optind]);
+	/* debuginfod is opt-in; its defaults are made to fit a daemon. */
+	if (getenv("DEBUGINFOD_URLS") != NULL) {
+		setenv("DEBUGINFOD_CACHE_PATH", PROFDROP_CACHE_DIR "/debuginfod",
+		    0);
+		setenv("DEBUGINFOD_TIMEOUT", "5", 0);
+	}
 	if (opts.output_dir == NULL)
 		bad_option("--output-dir is required: name the directory "
 		    "profiles are dropped into");

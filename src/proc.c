@@ -276,6 +276,42 @@ pid_listed(pid_t pid)
 	return (0);
 }
 
+/*
+ * The container a process runs in, from its cgroup path: docker, cri-o,
+ * containerd and podman all name a cgroup after the container's 64-hex
+ * id ("docker-ID.scope", "crio-ID.scope", "/docker/ID", "libpod-ID").
+ */
+static void
+proc_read_cgroup(struct proc *p)
+{
+	char	 path[64], line[4096], *s;
+	size_t	 run;
+	FILE	*f;
+
+	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)p->pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	/* cgroup v2's "0::PATH" if there is one, else the first line. */
+	while (fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if ((s = strchr(line, ':')) == NULL ||
+		    (s = strchr(s + 1, ':')) == NULL)
+			continue;
+		if (p->cgroup == NULL || strncmp(line, "0::", 3) == 0) {
+			free(p->cgroup);
+			p->cgroup = xstrdup(s + 1);
+		}
+	}
+	fclose(f);
+	if (p->cgroup == NULL)
+		return;
+	for (s = p->cgroup, run = 0; *s != '\0'; s++) {
+		run = isxdigit((unsigned char)*s) ? run + 1 : 0;
+		if (run == 64 && !isxdigit((unsigned char)s[1]))
+			strlcpy(p->container_id, s - 63, sizeof p->container_id);
+	}
+}
+
 static pid_t
 proc_read_ppid(pid_t pid)
 {
@@ -319,6 +355,7 @@ proc_get(pid_t pid)
 	}
 	read_proc_line(p->comm, sizeof p->comm, "/proc/%d/comm", (int)pid);
 	proc_read_maps(p);
+	proc_read_cgroup(p);
 	p->ppid = proc_read_ppid(pid);
 	p->wanted = opts.npids == 0 || pid_listed(pid);
 	if (!p->wanted && (parent = proc_find(p->ppid)) != NULL)
@@ -378,6 +415,9 @@ proc_fork(pid_t pid, pid_t ppid, pid_t tid, pid_t ptid)
 	} else
 		p = proc_new(pid);
 	strlcpy(p->comm, parent->comm, sizeof p->comm);
+	strlcpy(p->container_id, parent->container_id, sizeof p->container_id);
+	free(p->cgroup);
+	p->cgroup = parent->cgroup != NULL ? xstrdup(parent->cgroup) : NULL;
 	p->ppid = ppid;
 	p->wanted = opts.npids == 0 || pid_listed(pid) || parent->wanted;
 	for (i = 0; i < parent->nmaps; i++) {
@@ -493,6 +533,7 @@ proc_release(struct hnode *n, void *arg)
 	htable_remove(&procs, n);
 	htable_free(&p->threads);
 	free(p->maps);
+	free(p->cgroup);
 	free(p);
 }
 

@@ -88,6 +88,8 @@ struct proc {
 	pid_t		 pid;
 	pid_t		 ppid;
 	char		 comm[16];
+	char		 container_id[65];	/* empty when none */
+	char		*cgroup;
 	struct map	*maps;		/* sorted by start, no overlaps */
 	size_t		 nmaps;
 	size_t		 mapcap;
@@ -150,6 +152,8 @@ struct options {
 	struct pprof_label *labels;	/* --label, on every sample */
 	size_t		 nlabels;
 	const char	*drop_frames;
+	int		 cgroup_label;	/* label samples with their cgroup */
+	int		 kernel;	/* kernel frames, where permitted */
 	int		 verbose;
 };
 
@@ -360,6 +364,10 @@ enum unwind_end	 unwind_sample(struct proc *, const uint64_t *, const void *,
 		     uint64_t, uint64_t *, size_t, size_t *);
 void		 unwind_proc_free(struct proc *);
 void		 unwind_dso_free(struct dso *);
+
+/* perfmap.c */
+const char	*perfmap_lookup(pid_t, uint64_t);
+void		 perfmap_free(void);
 
 /* kallsyms.c */
 int		 kallsyms_load(char **);

@@ -79,7 +79,7 @@ window_mapping(struct window *w, struct dso *d)
 
 /* What the kernel's symbol table says of a kernel address. */
 static void
-name_kernel(uint64_t addr, struct symbol_info *info)
+name_kernel(uint64_t addr, struct symbol_info *info, char **shown)
 {
 	const char	*module;
 	uint64_t	 offset;
@@ -91,6 +91,10 @@ name_kernel(uint64_t addr, struct symbol_info *info)
 	info->lines[0].function = name;
 	info->lines[0].system_name = name;
 	info->nlines = 1;
+	if (module != NULL) {
+		xasprintf(shown, "%s [%s]", name, module);
+		info->lines[0].function = *shown;
+	}
 }
 
 static uint64_t
@@ -109,7 +113,12 @@ window_location(struct window *w, const struct frame *f)
 	info.vaddr = f->addr;
 	switch (d->kind) {
 	case DSO_KERNEL:
-		name_kernel(f->addr, &info);
+		name_kernel(f->addr, &info, &unknown);
+		break;
+	case DSO_ANON:
+		if ((info.lines[0].function = perfmap_lookup(d->pid,
+		    f->addr)) != NULL)
+			info.nlines = 1;
 		break;
 	case DSO_FILE:
 	case DSO_SPECIAL:
@@ -159,6 +168,14 @@ window_sample(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 	labels[2].str = p != NULL ? proc_thread(p, tid)->comm : "";
 	labels[3].key = "process";
 	labels[3].str = p != NULL ? p->comm : "";
+	if (p != NULL && p->container_id[0] != '\0') {
+		labels[nlabels].key = "container_id";
+		labels[nlabels++].str = p->container_id;
+	}
+	if (p != NULL && opts.cgroup_label && p->cgroup != NULL) {
+		labels[nlabels].key = "cgroup";
+		labels[nlabels++].str = p->cgroup;
+	}
 	if (w->kind->labels != NULL)
 		nlabels += w->kind->labels(tag, labels + nlabels);
 	memcpy(labels + nlabels, opts.labels, opts.nlabels * sizeof *labels);
@@ -206,5 +223,6 @@ window_write(struct stacks *st, const struct profile_kind *kind,
 	htable_free(&w.locations);
 	htable_free(&w.mappings);
 	pprof_free(w.pprof);
+	perfmap_free();
 	return (rc);
 }

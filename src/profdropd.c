@@ -16,7 +16,10 @@
 #include "profdropd.h"
 
 static struct sampler		*sampler;
-static pid_t			 writer = -1;
+/* Children writing windows; a slow one does not hold up the next. */
+#define MAX_WRITERS	4
+static pid_t			 writers[MAX_WRITERS];
+static int			 nwriters;
 static volatile sig_atomic_t	 got_stop;
 static volatile sig_atomic_t	 got_hup;
 
@@ -65,18 +68,22 @@ clock_ns(clockid_t id)
 	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 }
 
-/* Wait for the child writing the last window; log how it ended. */
+/* Collect the writers that finished (all of them with options 0). */
 static void
 writer_reap(int options)
 {
-	int	 status;
+	int	 i = 0, status;
 
-	if (writer == -1 || waitpid(writer, &status, options) != writer)
-		return;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		log_warnx("the process writing a window failed (status %#x); "
-		    "that window is lost", status);
-	writer = -1;
+	while (i < nwriters) {
+		if (waitpid(writers[i], &status, options) != writers[i]) {
+			i++;
+			continue;
+		}
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			log_warnx("the process writing a window failed "
+			    "(status %#x); that window is lost", status);
+		writers[i] = writers[--nwriters];
+	}
 }
 
 static int
@@ -128,7 +135,12 @@ end_window(int64_t start_real, int64_t duration, int last)
 	pid_t	 pid = -1;
 
 	offcpu_end_window();
-	writer_reap(0);
+	writer_reap(WNOHANG);
+	if (nwriters == MAX_WRITERS) {
+		log_warnx("%d windows are still being written; waiting",
+		    nwriters);
+		writer_reap(0);
+	}
 	if (!last && (pid = fork()) == -1)
 		log_warn("fork; writing the window in-process");
 	if (pid == 0)
@@ -136,7 +148,7 @@ end_window(int64_t start_real, int64_t duration, int last)
 	if (pid == -1)
 		write_windows(start_real, duration);
 	else
-		writer = pid;
+		writers[nwriters++] = pid;
 	stacks_reset(cpu_stacks);
 	if (offcpu_stacks != NULL)
 		stacks_reset(offcpu_stacks);

@@ -326,6 +326,8 @@ options_parse(int argc, char **argv)
 		setenv("DEBUGINFOD_CACHE_PATH", PROFDROP_CACHE_DIR "/debuginfod",
 		    0);
 		setenv("DEBUGINFOD_TIMEOUT", "5", 0);
+		/* One try per binary: a retry would double a hung wait. */
+		setenv("DEBUGINFOD_RETRY_LIMIT", "0", 0);
 	}
 	if (opts.output_dir == NULL)
 		bad_option("--output-dir is required: name the directory "

@@ -64,9 +64,28 @@ struct symbols_name {
 	char			 display[];
 };
 
+/*
+ * Look for a module's debug file once. libdwfl asks again each time it
+ * wants DWARF it has not got, and with debuginfod each ask may wait for
+ * a server's timeout.
+ */
+static int
+symbols_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *name,
+    Dwarf_Addr base, const char *file, const char *debuglink,
+    GElf_Word crc, char **path)
+{
+	static char	 tried;
+
+	if (*userdata == &tried)
+		return (-1);
+	*userdata = &tried;
+	return (dwfl_standard_find_debuginfo(mod, userdata, name, base, file,
+	    debuglink, crc, path));
+}
+
 static const Dwfl_Callbacks symbols_callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = symbols_find_debuginfo,
 	.section_address = dwfl_offline_section_address
 };
 

@@ -8,7 +8,8 @@ LC_ALL=C
 export LC_ALL
 
 test_dir=$(cd "$(dirname "$0")" && pwd)
-srcdir=${srcdir:-$test_dir}
+# Sources beside the scripts: automake's srcdir names the top directory.
+srcdir=$test_dir
 # The harness runs from the build directory: tests/ (recursive make) or the top.
 if [ -z "$top_builddir" ]; then
 	if [ -f config.status ] && [ ! -f ../config.status ]; then
@@ -487,4 +488,205 @@ sum_where() {
 	raw_samples "$1" | awk -F'|' -v c="$2" -v lr="$3" -v fr="$4" '
 		$2 ~ lr && $3 ~ fr { split($1, v, " "); t += v[c] }
 		END { printf "%.0f\n", t }'
+}
+
+# raw_traces FILE [PPROF-FLAGS...]: the profile's samples in trace_lines
+# form, read from `go tool pprof -raw`: names may hold spaces, a function
+# inlined into the next frame is "NAME (inline)" and a location without a
+# function is its address.
+raw_traces() { _raw_read traces "$@"; }
+# raw_line_traces FILE [PPROF-FLAGS...]: raw_traces with every frame
+# followed by " FILE:LINE".
+raw_line_traces() { _raw_read lines "$@"; }
+# raw_functions FILE [PPROF-FLAGS...]: the functions the profile's
+# locations name, one a line: NAME, a tab, SYSTEM-NAME.
+raw_functions() { _raw_read functions "$@"; }
+
+_raw_read() {
+	_rr_mode=$1 _rr_f=$2
+	shift 2
+	gopprof -raw "$@" "$_rr_f" >/dev/null
+	awk -v mode="$_rr_mode" '
+		# "NAME FILE:LINE s=START[(SYSTEM-NAME)]" into name, sys, where.
+		function parse(s,   t) {
+			name = s; sys = ""; where = ""
+			if (!match(s, / s=[0-9]+(\([^ ]*\))?$/))
+				return
+			t = substr(s, RSTART + 1)
+			s = substr(s, 1, RSTART - 1)
+			if (match(t, /\(.*\)$/))
+				sys = substr(t, RSTART + 1, RLENGTH - 2)
+			match(s, / [^ ]*$/)
+			where = substr(s, RSTART + 1)
+			name = substr(s, 1, RSTART - 1)
+			if (sys == "")
+				sys = name
+		}
+		function line(id, s) {
+			parse(s)
+			n = ++nline[id]
+			fn[id, n] = name
+			fw[id, n] = mode == "lines" ? " " where : ""
+			if (mode == "functions" && !((name, sys) in seen)) {
+				seen[name, sys] = 1
+				print name "\t" sys
+			}
+		}
+		/^Samples:/ { part = "s"; next }
+		/^Locations/ { part = "l"; next }
+		/^Mappings/ { part = "" }
+		part == "s" && /^ +[0-9]+( +[0-9]+)*: / {
+			nsamp++
+			split($0, a, ":")
+			split(a[1], v, " ")
+			cnt[nsamp] = v[1]
+			locs[nsamp] = a[2]
+			next
+		}
+		part == "l" && /^ +[0-9]+: 0x/ {
+			id = $1
+			sub(/:$/, "", id)
+			addr[id] = $2
+			s = $0
+			sub(/^ +[0-9]+: 0x[0-9a-f]+ (M=[0-9]+ )?(\[F\] )?/, "", s)
+			if (s != "")
+				line(id, s)
+			next
+		}
+		part == "l" && /^ +[^ ]/ { s = $0; sub(/^ +/, "", s); line(id, s) }
+		END {
+			if (mode == "functions")
+				exit
+			for (i = 1; i <= nsamp; i++) {
+				k = split(locs[i], l, " ")
+				st = cnt[i]
+				for (j = 1; j <= k; j++) {
+					if (!(l[j] in nline)) {
+						st = st "\t" addr[l[j]]
+						continue
+					}
+					for (m = 1; m <= nline[l[j]]; m++)
+						st = st "\t" fn[l[j], m] \
+						    (m < nline[l[j]] ? " (inline)" : "") \
+						    fw[l[j], m]
+				}
+				print st
+			}
+		}' "$tmp/pprof.out" >"$tmp/raw.out" ||
+	    fail "cannot read go tool pprof -raw $* $_rr_f"
+	cat "$tmp/raw.out"
+}
+
+# profile_string_field FILE NUMBER: the string that the profile's field
+# NUMBER (7 drop_frames, 8 keep_frames) indexes, read from the protobuf
+# itself; empty when unset.
+profile_string_field() {
+	gzip -dc "$1" | perl -e '
+		binmode STDIN;
+		local $/;
+		my $d = <STDIN>;
+		my ($i, @str, %num) = (0);
+		sub varint {
+			my ($v, $s, $b) = (0, 0);
+			do {
+				die "truncated\n" if $i >= length $d;
+				$b = ord(substr($d, $i++, 1));
+				$v |= ($b & 0x7f) << $s;
+				$s += 7;
+			} while ($b & 0x80);
+			return $v;
+		}
+		while ($i < length $d) {
+			my $key = varint();
+			my ($f, $t) = ($key >> 3, $key & 7);
+			if ($t == 0) { $num{$f} = varint(); }
+			elsif ($t == 1) { $i += 8; }
+			elsif ($t == 5) { $i += 4; }
+			elsif ($t == 2) {
+				my $n = varint();
+				push @str, substr($d, $i, $n) if $f == 6;
+				$i += $n;
+			} else { die "wire type $t\n"; }
+		}
+		print defined $num{$ARGV[0]} ? $str[$num{$ARGV[0]}] : "", "\n";
+	' "$2" || fail "cannot decode $1"
+}
+
+require_rustc() {
+	command -v rustc >/dev/null 2>&1 ||
+	    fail "rustc not found: install rustc (contrib/install-deps.sh)"
+}
+
+# random_hex BYTES: BYTES random bytes in hex.
+random_hex() {
+	od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# build_id ELF: the ELF file's GNU build ID in hex.
+build_id() {
+	readelf -n "$1" | sed -n 's/^ *Build ID: *//p'
+}
+
+# now_ms: the time in milliseconds, to time runs.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# port_listening PORT: whether something listens on TCP PORT.
+port_listening() {
+	awk -v p=":$(printf '%04X' "$1")" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 }
+	    END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# free_port: a TCP port that nothing listens on (yet), from 20000-29999,
+# below the usual ephemeral range.
+free_port() {
+	while :; do
+		_fp=$(($(od -An -N2 -tu2 /dev/urandom) % 10000 + 20000))
+		port_listening $_fp || break
+	done
+	echo $_fp
+}
+
+# cgroup2_root: where the cgroup v2 hierarchy is mounted; empty if nowhere.
+cgroup2_root() {
+	awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts
+}
+
+# traces_with_frame TRACES NAME...: the stacks with a frame that is NAME,
+# as a string, not a pattern, for each NAME.
+traces_with_frame() {
+	awk -F '\t' '
+		BEGIN {
+			for (i = 2; i < ARGC; i++)
+				want[i] = ARGV[i]
+			n = ARGC
+			ARGC = 2
+		}
+		{
+			for (i = 2; i < n; i++) {
+				for (j = 2; j <= NF && $j != want[i]; j++)
+					;
+				if (j > NF)
+					next
+			}
+			print
+		}' "$@"
+}
+
+# assert_le ACTUAL MAX MSG
+assert_le() {
+	echo "$3: $1 (expected <= $2)"
+	awk -v a="$1" -v m="$2" 'BEGIN { exit !(a <= m) }' ||
+	    fail "$3: $1 is above $2"
+}
+
+# hot631_named TRACES WHAT: hot631's samples in TRACES are named: nearly
+# all have a leaf hot_a, hot_b or hot_c, and hot_a has about its share
+# (loosely: the ratio itself is for the unwinding tests to check).
+hot631_named() {
+	assert_ge "$(trace_share "$1" traces_leaf 'hot_[abc]')" 90 \
+	    "$2: % of samples in hot_a, hot_b or hot_c"
+	assert_near "$(trace_share "$1" traces_leaf hot_a)" 60 20 \
+	    "$2: % of samples in hot_a"
 }

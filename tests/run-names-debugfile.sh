@@ -1,0 +1,81 @@
+#!/bin/sh
+# Binaries stripped of their symbols and debug info are named, with lines,
+# from separate debug files: one found by its build ID under
+# /usr/lib/debug/.build-id, one through its .gnu_debuglink.
+. "$(dirname "$0")/test-subr.sh"
+require_root
+require_perf_events
+require_go_pprof
+unset DEBUGINFOD_URLS
+
+hz=499 secs=3
+src=$srcdir/hot631.c
+cc=${CC:-cc}
+command -v "$cc" >/dev/null 2>&1 || fail "no C compiler: set CC"
+hot_a_line=$(grep -n '^NOINLINE void hot_a(' "$src" | cut -d: -f1)
+
+# build NAME: hot631 as $tmp/NAME with a build ID of its own, stripped of
+# everything (symbols too), and its debug info in $tmp/NAME.debug.
+build() {
+	$cc -O2 -g -Wl,--build-id=0x$(random_hex 20) -o "$tmp/$1.full" "$src" ||
+	    fail "cannot build $1"
+	objcopy --only-keep-debug "$tmp/$1.full" "$tmp/$1.debug"
+	objcopy --strip-all "$tmp/$1.full" "$tmp/$1"
+	rm "$tmp/$1.full"
+}
+
+# By build ID: the debug file is installed where debuggers look, under an
+# ID no other file has, and removed at exit with the directories made for it.
+build hot-bid
+id=$(build_id "$tmp/hot-bid")
+dbgdir=/usr/lib/debug/.build-id/$(echo $id | cut -c1-2)
+dbgfile=$dbgdir/$(echo $id | cut -c3-).debug
+[ ! -e "$dbgfile" ] || fail "$dbgfile exists already"
+at_exit "rm -f '$dbgfile'"
+for d in /usr/lib/debug /usr/lib/debug/.build-id "$dbgdir"; do
+	[ -d "$d" ] && continue
+	mkdir "$d"
+	rmdirs="'$d' $rmdirs"
+done
+[ -z "$rmdirs" ] || at_exit "rmdir $rmdirs"
+mv "$tmp/hot-bid.debug" "$dbgfile"
+
+# By debug link: next to the binary, under another name than its own
+# (NAME.debug is found without a link).
+build hot-link
+mv "$tmp/hot-link.debug" "$tmp/hot-link-symbols.debug"
+objcopy --add-gnu-debuglink="$tmp/hot-link-symbols.debug" "$tmp/hot-link"
+
+# Without a debug file: unnamed, which shows the names come from the files.
+build hot-none
+rm "$tmp/hot-none.debug"
+
+pids=
+for prog in hot-bid hot-link hot-none; do
+	start_program "$tmp/$prog" $((secs + 5))
+	pids=$pids${pids:+,}$prog_pid
+done
+mkdir "$tmp/out"
+run_profdropd_log "$tmp/log" --pid $pids --frequency $hz \
+    --duration $secs --output-dir "$tmp/out"
+p=$tmp/out/$(profiles "$tmp/out")
+
+raw_traces "$p" -tagfocus='comm=^hot-none$' >"$tmp/hot-none.traces"
+echo "hot-none: $(trace_count "$tmp/hot-none.traces") samples"
+assert_ge "$(trace_share "$tmp/hot-none.traces" traces_leaf '\[unknown\] hot-none.*')" 80 \
+    "hot-none: % of samples with an unnamed leaf in hot-none"
+
+for prog in hot-bid hot-link; do
+	raw_traces "$p" -tagfocus="comm=^$prog\$" >"$tmp/$prog.traces"
+	raw_line_traces "$p" -tagfocus="comm=^$prog\$" >"$tmp/$prog.lines"
+	echo "$prog: $(trace_count "$tmp/$prog.traces") samples"
+	hot631_named "$tmp/$prog.traces" $prog
+	assert_near "$(trace_share "$tmp/$prog.traces" traces_with 'main')" 100 3 \
+	    "$prog: % of samples through main"
+	traces_leaf "$tmp/$prog.lines" 'hot_a .*' >"$tmp/$prog.hot_a"
+	assert_ge "$(trace_share "$tmp/$prog.hot_a" traces_leaf \
+	    "hot_a ([^ ]*/)?hot631\.c:$hot_a_line")" 99 \
+	    "$prog: % of hot_a's samples at hot631.c:$hot_a_line"
+	assert_near "$(trace_share "$tmp/$prog.traces" traces_with "\[unknown\] $prog.*")" 0 1 \
+	    "$prog: % of samples with unnamed frames in $prog"
+done

@@ -8,12 +8,13 @@
  */
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
+
+#include "testprog.h"
 
 namespace ns {
 
@@ -51,16 +52,9 @@ main(int argc, char **argv)
 {
 	using clock = std::chrono::steady_clock;
 	long long seconds = 5;
-	char *ep;
 
-	if (argc > 1) {
-		errno = 0;
-		seconds = std::strtoll(argv[1], &ep, 10);
-		if (errno != 0 || *ep != '\0' || ep == argv[1] || seconds < 0) {
-			std::fprintf(stderr, "usage: cxx [SECONDS]\n");
-			return 2;
-		}
-	}
+	if (argc > 1)
+		seconds = count_arg(argv[1], 0, "cxx [SECONDS]");
 
 	ns::Worker<double> w(1 << 16);
 	auto end = clock::now() + std::chrono::seconds(seconds);

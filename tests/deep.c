@@ -11,42 +11,23 @@
  * usage: deep [SECONDS [LEVELS]]	(defaults: 5 s, 40 levels)
  */
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
+#include "testprog.h"
 
-/* Kept out of line and uncloned so every level is one exact frame. */
-#define NOINLINE __attribute__((noinline, noclone))
 #define DEEP_FRAME_BYTES 512
+#define USAGE "deep [SECONDS [LEVELS]]"
 
 unsigned long	deep_level(int, long long);
 void		deep_leaf(long long);
 
 volatile unsigned long sink;
 
-static long long
-wall_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* The clock is read every 16384 iterations: samples land here. */
 NOINLINE void
 deep_leaf(long long seconds)
 {
-	long long	end = wall_now() + seconds * 1000000000LL;
-	unsigned long	x = sink;
-	int		i;
+	long long	end = clock_ns(CLOCK_MONOTONIC) + seconds * 1000000000LL;
 
-	do {
-		for (i = 0; i < 16384; i++)
-			x = x * 2862933555777941757UL + 3037000493UL;
-		sink = x;
-	} while (wall_now() < end);
+	SPIN_UNTIL(CLOCK_MONOTONIC, end, sink);
 }
 
 /*
@@ -71,30 +52,15 @@ deep_level(int n, long long seconds)
 	return sum;
 }
 
-static long long
-number(const char *s, long long min)
-{
-	long long	 v;
-	char		*ep;
-
-	errno = 0;
-	v = strtoll(s, &ep, 10);
-	if (errno != 0 || *ep != '\0' || ep == s || v < min) {
-		fprintf(stderr, "usage: deep [SECONDS [LEVELS]]\n");
-		exit(2);
-	}
-	return v;
-}
-
 int
 main(int argc, char **argv)
 {
 	long long	seconds = 5, levels = 40;
 
 	if (argc > 1)
-		seconds = number(argv[1], 0);
+		seconds = count_arg(argv[1], 0, USAGE);
 	if (argc > 2)
-		levels = number(argv[2], 1);
+		levels = count_arg(argv[2], 1, USAGE);
 	sink += deep_level((int)levels, seconds);
 	return 0;
 }

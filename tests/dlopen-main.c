@@ -11,13 +11,11 @@
  */
 
 #include <dlfcn.h>
-#include <errno.h>
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "testprog.h"
 
 int
 main(int argc, char **argv)
@@ -25,19 +23,13 @@ main(int argc, char **argv)
 	void		 (*entry)(long long);
 	void		*h;
 	long long	 seconds = 5;
-	char		 path[PATH_MAX], *ep, *slash;
+	char		 path[PATH_MAX], *slash;
 	ssize_t		 n;
 	struct timespec	 tick = { 0, 10000000 };
 
-	if (argc > 1) {
-		errno = 0;
-		seconds = strtoll(argv[1], &ep, 10);
-		if (errno != 0 || *ep != '\0' || ep == argv[1] || seconds < 0) {
-			fprintf(stderr, "usage: dlopen-main "
-			    "[SECONDS [LIBRARY [GO-FILE]]]\n");
-			return 2;
-		}
-	}
+	if (argc > 1)
+		seconds = count_arg(argv[1], 0,
+		    "dlopen-main [SECONDS [LIBRARY [GO-FILE]]]");
 	if (argc > 2)
 		snprintf(path, sizeof path, "%s", argv[2]);
 	else {

@@ -9,12 +9,7 @@
  * usage: inlined [SECONDS]
  */
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-
-#define NOINLINE __attribute__((noinline, noclone))
+#include "testprog.h"
 
 void	inline_caller(long);
 
@@ -36,31 +31,15 @@ inline_caller(long n)
 	sink = inline_hot(sink, n);	/* inline_hot call site */
 }
 
-static long long
-now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 int
 main(int argc, char **argv)
 {
 	long long	 seconds = 5, end;
-	char		*ep;
 
-	if (argc > 1) {
-		errno = 0;
-		seconds = strtoll(argv[1], &ep, 10);
-		if (errno != 0 || *ep != '\0' || ep == argv[1] || seconds < 0) {
-			fprintf(stderr, "usage: inlined [SECONDS]\n");
-			return 2;
-		}
-	}
-	end = now_ns() + seconds * 1000000000LL;
-	while (now_ns() < end)
+	if (argc > 1)
+		seconds = count_arg(argv[1], 0, "inlined [SECONDS]");
+	end = clock_ns(CLOCK_MONOTONIC) + seconds * 1000000000LL;
+	while (clock_ns(CLOCK_MONOTONIC) < end)
 		inline_caller(1L << 20);
 	return 0;
 }

@@ -5,37 +5,20 @@
  *	plugin_entry -> plugin_hot
  */
 
-#include <time.h>
-
-#define NOINLINE __attribute__((noinline, noclone))
+#include "testprog.h"
 
 void	plugin_entry(long long);
 void	plugin_hot(long long);
 
 volatile unsigned long plugin_sink;
 
-static long long
-wall_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* The clock is read every 16384 iterations: samples land here. */
 NOINLINE void
 plugin_hot(long long seconds)
 {
-	long long	end = wall_now() + seconds * 1000000000LL;
-	unsigned long	x = plugin_sink;
-	int		i;
+	long long	end = clock_ns(CLOCK_MONOTONIC) + seconds * 1000000000LL;
 
-	do {
-		for (i = 0; i < 16384; i++)
-			x = x * 2862933555777941757UL + 3037000493UL;
-		plugin_sink = x;
-	} while (wall_now() < end);
+	SPIN_UNTIL(CLOCK_MONOTONIC, end, plugin_sink);
 }
 
 /* Work after the call keeps plugin_entry's frame on the stack. */

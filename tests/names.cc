@@ -11,7 +11,6 @@
  */
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -19,7 +18,8 @@
 #include <functional>
 #include <vector>
 
-#define NOINLINE __attribute__((noinline, noclone))
+#include "testprog.h"
+
 
 volatile double		sink;
 
@@ -53,16 +53,9 @@ main(int argc, char **argv)
 {
 	using clock = std::chrono::steady_clock;
 	long long seconds = 5;
-	char *ep;
 
-	if (argc > 1) {
-		errno = 0;
-		seconds = std::strtoll(argv[1], &ep, 10);
-		if (errno != 0 || *ep != '\0' || ep == argv[1] || seconds < 0) {
-			std::fprintf(stderr, "usage: names [SECONDS]\n");
-			return 2;
-		}
-	}
+	if (argc > 1)
+		seconds = count_arg(argv[1], 0, "names [SECONDS]");
 
 	ns::Type<double> t;
 	std::function<double(int)> lambda = [](int n) NOINLINE {

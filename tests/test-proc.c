@@ -8,16 +8,9 @@
 #include <string.h>
 
 #include "profdropd.h"
+#include "check.h"
 
-static int	 failures;
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__,	\
-		    #cond);						\
-		failures++;						\
-	}								\
-} while (0)
 
 /* A pid no process has, so nothing is read from /proc. */
 #define PID	2000000000
@@ -88,10 +81,5 @@ main(void)
 	CHECK(proc_find_map(p, 0x30000)->dso == proc_find_map(p, 0x1000)->dso);
 
 	proc_free();
-	if (failures != 0) {
-		fprintf(stderr, "test-proc: %d checks failed\n", failures);
-		return (1);
-	}
-	printf("test-proc: all checks passed\n");
-	return (0);
+	return (check_done("test-proc"));
 }

@@ -11,10 +11,9 @@
 #include <string.h>
 
 #include "profdropd.h"
+#include "check.h"
 
 #define DATA_SIZE	4096
-
-static int	 failures;
 
 /* Samples as --unwind fp asks for them: no registers, no stack copy. */
 static const struct sample_format fp_format = {
@@ -22,13 +21,6 @@ static const struct sample_format fp_format = {
 	PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN, 0, 0
 };
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__,	\
-		    #cond);						\
-		failures++;						\
-	}								\
-} while (0)
 
 struct seen {
 	unsigned char	 buf[16][512];
@@ -183,10 +175,5 @@ main(void)
 {
 	test_wrap();
 	test_truncated_sample();
-	if (failures != 0) {
-		fprintf(stderr, "test-ring: %d checks failed\n", failures);
-		return (1);
-	}
-	printf("test-ring: all checks passed\n");
-	return (0);
+	return (check_done("test-ring"));
 }

@@ -12,14 +12,11 @@
 #define _GNU_SOURCE
 #endif
 
-#include <errno.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define NOINLINE __attribute__((noinline, noclone))
+#include "testprog.h"
+
 #define NTHREADS 3
 
 void	work_1(long long);
@@ -28,28 +25,12 @@ void	work_3(long long);
 
 static long long	seconds = 5;
 
-static long long
-wall_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* The clock is read every 16384 iterations: samples land in the caller. */
-#define SPIN(sec) do {						\
-	long long		end = wall_now() + (sec) * 1000000000LL; \
-	volatile unsigned long	sink;				\
-	unsigned long		x = (unsigned long)end;		\
-	int			i;				\
-								\
-	do {							\
-		for (i = 0; i < 16384; i++)			\
-			x = x * 2862933555777941757UL + 3037000493UL; \
-		sink = x;					\
-	} while (wall_now() < end);				\
-	(void)sink;						\
+/* Spin SEC seconds; the samples land in the work_N that expands it. */
+#define SPIN(sec) do {							\
+	volatile unsigned long	sink = 0;				\
+									\
+	SPIN_UNTIL(CLOCK_MONOTONIC,					\
+	    clock_ns(CLOCK_MONOTONIC) + (sec) * 1000000000LL, sink);	\
 } while (0)
 
 NOINLINE void work_1(long long sec) { SPIN(sec); }
@@ -73,17 +54,10 @@ int
 main(int argc, char **argv)
 {
 	pthread_t	 t[NTHREADS];
-	char		*ep;
 	int		 i, error;
 
-	if (argc > 1) {
-		errno = 0;
-		seconds = strtoll(argv[1], &ep, 10);
-		if (errno != 0 || *ep != '\0' || ep == argv[1] || seconds < 0) {
-			fprintf(stderr, "usage: threads [SECONDS]\n");
-			return 2;
-		}
-	}
+	if (argc > 1)
+		seconds = count_arg(argv[1], 0, "threads [SECONDS]");
 	for (i = 0; i < NTHREADS; i++) {
 		error = pthread_create(&t[i], NULL, worker, (void *)(long)i);
 		if (error != 0) {

@@ -210,7 +210,7 @@ struct counters {
 	uint64_t	 complete;	/* ... that reached the outermost frame */
 	uint64_t	 truncated;
 	uint64_t	 failed;
-	uint64_t	 unwind_ns[COUNTERS_HIST];	/* 100 ns buckets */
+	uint64_t	 unwind_ns[COUNTERS_HIST];	/* see records_bucket() */
 };
 
 /* ring.c */

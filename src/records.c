@@ -154,6 +154,19 @@ callchain_frames(struct proc *p, const struct perf_sample *s, struct frame *f,
 	return (n);
 }
 
+/*
+ * Unwind times: 100 ns buckets up to 25.6 us, then 10 us buckets up to
+ * 2.58 ms; the last holds everything slower.
+ */
+static size_t
+records_bucket(uint64_t ns)
+{
+	if (ns < 25600)
+		return (ns / 100);
+	ns = 256 + (ns - 25600) / 10000;
+	return (ns < COUNTERS_HIST ? ns : COUNTERS_HIST - 1);
+}
+
 /* Unwind the copied user stack; mark a walk that did not finish. */
 static size_t
 unwound_frames(struct proc *p, const struct perf_sample *s, struct frame *f,
@@ -175,8 +188,7 @@ unwound_frames(struct proc *p, const struct perf_sample *s, struct frame *f,
 	    &n);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ns = (t1.tv_sec - t0.tv_sec) * 1000000000ULL + t1.tv_nsec - t0.tv_nsec;
-	counters.unwind_ns[ns / 100 < COUNTERS_HIST ? ns / 100 :
-	    COUNTERS_HIST - 1]++;
+	counters.unwind_ns[records_bucket(ns)]++;
 	switch (end) {
 	case UNWIND_COMPLETE:
 		counters.complete++;
@@ -341,7 +353,8 @@ records_unwind_percentile(const struct counters *now,
 	for (i = 0; i < COUNTERS_HIST && total != 0; i++) {
 		seen += now->unwind_ns[i] - then->unwind_ns[i];
 		if (seen >= q * total)
-			return ((i + 1) * 100);
+			return (i < 256 ? (i + 1) * 100 :
+			    25600 + (i - 255) * 10000);
 	}
 	return (0);
 }

@@ -137,13 +137,10 @@ us_per() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", n ? s * 1e6 / n : 0 }
 # windows LOG: the sums of the window lines of a profdropd --verbose log,
 # "samples kept lost throttled unwound complete truncated failed", then the
 # range (lowest-highest) over the windows after the first (or the only one)
-# of the median and of the p99 unwind time in ns.  The daemon's histogram
-# ends at 51.1 us: a p99 in its last bucket is shown as ">=51100".
+# of the median and of the p99 unwind time in ns.
 windows() {
 	awk '
 	function range(lo, hi) {
-		lo = lo == 51200 ? ">=51100" : lo
-		hi = hi == 51200 ? ">=51100" : hi
 		return lo == hi ? lo : lo "-" hi
 	}
 	/: window: [0-9]+ samples,/ {

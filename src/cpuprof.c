@@ -12,6 +12,8 @@
 
 #include "profdropd.h"
 
+int	switch_records;		/* PERF_RECORD_SWITCH_CPU_WIDE arrive */
+
 #define CPU_SAMPLE_TYPE	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | \
 	PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | \
 	PERF_SAMPLE_CALLCHAIN)
@@ -68,6 +70,13 @@ cpu_attr(struct perf_event_attr *attr)
 	/* The kernel rejects unknown flags, so MMAP2 (3.16) is probed. */
 	attr->mmap2 = 1;
 	attr->comm_exec = 1;
+	/*
+	 * Off-CPU waits end when the thread is switched in. The switch
+	 * records (4.3) see that on every kernel tried; sched_switch itself
+	 * can miss switches away from the idle task.
+	 */
+	attr->context_switch = (opts.profiles & (PROFILE_OFFCPU |
+	    PROFILE_WALL)) != 0;
 }
 
 /* Take away what older kernels refuse, most recent first. */
@@ -83,6 +92,12 @@ cpu_retry(struct perf_event_attr *attr)
 		    PERF_SAMPLE_STACK_USER);
 		attr->sample_regs_user = attr->sample_stack_user = 0;
 		attr->exclude_callchain_user = 0;
+		return (1);
+	}
+	if (attr->context_switch) {
+		log_debug("perf_event_open: context_switch refused, "
+		    "switch-ins come from sched_switch alone");
+		attr->context_switch = 0;
 		return (1);
 	}
 	if (attr->mmap2 || attr->comm_exec) {
@@ -106,9 +121,12 @@ cpuprof_open(struct sampler *s, char **cause)
 	cpu_attr(&attr);
 	if (getenv("PROFDROP_NO_MMAP2") != NULL)
 		attr.mmap2 = attr.comm_exec = 0;
+	if (getenv("PROFDROP_NO_SWITCH_RECORDS") != NULL)
+		attr.context_switch = 0;
 	if (sampler_add(s, &attr, cpu_ring_pages(), cpu_retry, records_handle,
 	    cause) != 0)
 		return (-1);
+	switch_records = attr.context_switch;
 	log_debug("sampling at %u Hz (%s, %s unwinding, %zu KiB rings)",
 	    opts.frequency, attr.mmap2 ? "mmap2" : "mmap",
 	    opts.unwind == UNWIND_FP ? "frame-pointer" : "dwarf",

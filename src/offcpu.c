@@ -216,12 +216,12 @@ offcpu_charge(struct offwait *w, uint64_t now, int switches)
 	w->since = now;
 }
 
-static void
+void
 offcpu_switch_in(pid_t tid, uint64_t now)
 {
 	struct offwait	*w;
 
-	if ((w = offcpu_find(tid)) == NULL)
+	if (offcpu_stacks == NULL || (w = offcpu_find(tid)) == NULL)
 		return;
 	offcpu_charge(w, now, 1);
 	htable_remove(&waiting, &w->node);
@@ -310,7 +310,8 @@ offcpu_handle(const void *rec, size_t len, const struct sample_format *fmt)
 	if ((pid_t)raw_field(&s, &sched_switch.prev_pid) != 0)
 		offcpu_switch_out(&s, tracefs_state_letter(&sched_switch,
 		    raw_field(&s, &sched_switch.prev_state)), fmt);
-	if ((next = raw_field(&s, &sched_switch.next_pid)) != 0)
+	if (!switch_records &&
+	    (next = raw_field(&s, &sched_switch.next_pid)) != 0)
 		offcpu_switch_in(next, s.time);
 }
 

@@ -251,6 +251,7 @@ void		 sampler_close(struct sampler *);
 
 /* cpuprof.c */
 int		 cpuprof_open(struct sampler *, char **);
+extern int	 switch_records;
 
 /* records.c */
 uint64_t	 records_time(const void *, size_t, const struct sample_format *);
@@ -432,6 +433,7 @@ void		 rotate_free(void);
 /* offcpu.c */
 int		 offcpu_open(struct sampler *, char **);
 void		 offcpu_end_window(void);
+void		 offcpu_switch_in(pid_t, uint64_t);
 size_t		 offcpu_labels(uint32_t, struct pprof_label *);
 void		 offcpu_free(void);
 extern struct stacks *offcpu_stacks;

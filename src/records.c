@@ -403,6 +403,37 @@ records_time(const void *rec, size_t len, const struct sample_format *fmt)
 	return (time);
 }
 
+/*
+ * A thread was switched in: its tid is in the sample_id fields, TID
+ * first, TIME next (sample_id_all).
+ */
+static void
+handle_switch_in(const void *rec, size_t len, const struct sample_format *fmt)
+{
+	uint32_t	 ids[2];
+	size_t		 trailer = 0;
+
+	if (!(fmt->type & PERF_SAMPLE_TID))
+		return;
+	if (fmt->type & PERF_SAMPLE_TIME)
+		trailer += 8;
+	if (fmt->type & PERF_SAMPLE_ID)
+		trailer += 8;
+	if (fmt->type & PERF_SAMPLE_STREAM_ID)
+		trailer += 8;
+	if (fmt->type & PERF_SAMPLE_CPU)
+		trailer += 8;
+	if (fmt->type & PERF_SAMPLE_IDENTIFIER)
+		trailer += 8;
+	trailer += sizeof ids;
+	if (len < sizeof(struct perf_event_header) + 8 + trailer) {
+		counters.bad_records++;
+		return;
+	}
+	memcpy(ids, (const char *)rec + len - trailer, sizeof ids);
+	offcpu_switch_in(ids[1], records_time(rec, len, fmt));
+}
+
 /* Every record of the CPU sampler's rings, in time order. */
 void
 records_handle(const void *rec, size_t len, const struct sample_format *fmt)
@@ -433,6 +464,10 @@ records_handle(const void *rec, size_t len, const struct sample_format *fmt)
 		break;
 	case PERF_RECORD_THROTTLE:
 		counters.throttled++;
+		break;
+	case PERF_RECORD_SWITCH_CPU_WIDE:
+		if (!(h->misc & PERF_RECORD_MISC_SWITCH_OUT))
+			handle_switch_in(rec, len, fmt);
 		break;
 	}
 }

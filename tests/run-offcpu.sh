@@ -64,3 +64,17 @@ if PROFDROP_NO_TRACEFS=1 run_profdropd --duration 1 --profiles offcpu \
 fi
 grep -q "mount -t tracefs" "$tmp/log3" || fail "no fix named: $(cat "$tmp/log3")"
 echo "without tracefs: $(cat "$tmp/log3")"
+
+# Without switch records (before 4.3) switch-ins come from sched_switch
+# alone; some kernels leave out switches away from the idle task there,
+# so only the worker's classified waits are checked.
+mkdir "$tmp/noswitch"
+start_program "$top_builddir/tests/waiter" 4 >/dev/null
+PROFDROP_NO_SWITCH_RECORDS=1 run_profdropd_log "$tmp/log4" --pid $prog_pid \
+    --frequency 99 --duration 2 --output-dir "$tmp/noswitch"
+off=$(ls "$tmp"/noswitch/offcpu-*.pb.gz)
+for w in sleep:wait_sleep io:wait_pipe lock:wait_lock; do
+	ns=$(sum_where "$off" 2 "comm=worker.*wait=${w%%:*}" "(^|;)${w#*:}(;|\$)")
+	echo "without switch records: ${w#*:} off-CPU ns labelled ${w%%:*}: $ns"
+	assert_ge "$ns" 1 "${w#*:} off-CPU ns without switch records"
+done

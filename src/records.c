@@ -360,6 +360,19 @@ records_unwind_percentile(const struct counters *now,
 }
 
 /*
+ * The size of the sample_id fields the kernel appends to records other
+ * than samples (sample_id_all): TID, TIME, ID, STREAM_ID, CPU, IDENTIFIER
+ * as asked for, 8 bytes each.
+ */
+static size_t
+sample_id_size(const struct sample_format *fmt)
+{
+	return (8 * __builtin_popcountll(fmt->type & (PERF_SAMPLE_TID |
+	    PERF_SAMPLE_TIME | PERF_SAMPLE_ID | PERF_SAMPLE_STREAM_ID |
+	    PERF_SAMPLE_CPU | PERF_SAMPLE_IDENTIFIER)));
+}
+
+/*
  * The time of a record: a sample has it after IDENTIFIER, IP and TID; any
  * other record in the sample_id fields the kernel appends (sample_id_all).
  */
@@ -367,7 +380,7 @@ uint64_t
 records_time(const void *rec, size_t len, const struct sample_format *fmt)
 {
 	const struct perf_event_header	*h = rec;
-	size_t				 trailer = 0, at;
+	size_t				 trailer, at;
 	uint64_t			 time;
 
 	if (!(fmt->type & PERF_SAMPLE_TIME))
@@ -385,47 +398,23 @@ records_time(const void *rec, size_t len, const struct sample_format *fmt)
 		memcpy(&time, (const char *)rec + at, sizeof time);
 		return (time);
 	}
-	if (fmt->type & PERF_SAMPLE_TID)
-		trailer += 8;
-	at = trailer;
-	trailer += 8;
-	if (fmt->type & PERF_SAMPLE_ID)
-		trailer += 8;
-	if (fmt->type & PERF_SAMPLE_STREAM_ID)
-		trailer += 8;
-	if (fmt->type & PERF_SAMPLE_CPU)
-		trailer += 8;
-	if (fmt->type & PERF_SAMPLE_IDENTIFIER)
-		trailer += 8;
+	trailer = sample_id_size(fmt);
+	at = fmt->type & PERF_SAMPLE_TID ? 8 : 0;
 	if (len < sizeof(struct perf_event_header) + trailer)
 		return (0);
 	memcpy(&time, (const char *)rec + len - trailer + at, sizeof time);
 	return (time);
 }
 
-/*
- * A thread was switched in: its tid is in the sample_id fields, TID
- * first, TIME next (sample_id_all).
- */
+/* A thread was switched in: its tid comes first in the sample_id fields. */
 static void
 handle_switch_in(const void *rec, size_t len, const struct sample_format *fmt)
 {
 	uint32_t	 ids[2];
-	size_t		 trailer = 0;
+	size_t		 trailer = sample_id_size(fmt);
 
 	if (!(fmt->type & PERF_SAMPLE_TID))
 		return;
-	if (fmt->type & PERF_SAMPLE_TIME)
-		trailer += 8;
-	if (fmt->type & PERF_SAMPLE_ID)
-		trailer += 8;
-	if (fmt->type & PERF_SAMPLE_STREAM_ID)
-		trailer += 8;
-	if (fmt->type & PERF_SAMPLE_CPU)
-		trailer += 8;
-	if (fmt->type & PERF_SAMPLE_IDENTIFIER)
-		trailer += 8;
-	trailer += sizeof ids;
 	if (len < sizeof(struct perf_event_header) + 8 + trailer) {
 		counters.bad_records++;
 		return;

@@ -36,3 +36,13 @@ echo "kernel functions: $kframes, e.g. $(comm -12 "$tmp/kframes" "$tmp/ksyms" |
     head -5 | paste -sd ' ' -)"
 assert_ge "$named" 1 "kernel functions with a kallsyms name"
 assert_ge "$(pct "$named" "$kframes")" 90 "% of kernel functions with a kallsyms name"
+
+# --no-kernel: the same load, and no frame at a kernel address.
+mkdir "$tmp/nokernel"
+run_profdropd --frequency 199 --duration 2 --no-kernel --profiles cpu \
+    --output-dir "$tmp/nokernel"
+gopprof -raw "$tmp"/nokernel/cpu-*.pb.gz >"$tmp/raw2"
+nk=$(awk '/^Locations/ { loc = 1; next } /^Mappings/ { loc = 0 }
+     loc && length($2) == 18 && $2 ~ /^0xffff/' "$tmp/raw2" | grep -c . || true)
+echo "--no-kernel: kernel locations: $nk"
+[ "$nk" = 0 ] || fail "--no-kernel: $nk locations at kernel addresses"

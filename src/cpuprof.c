@@ -30,6 +30,9 @@ cpu_ring_pages(void)
 
 	bytes = (size_t)opts.frequency * (1024 + (opts.unwind != UNWIND_FP ?
 	    opts.stack_size : 0)) / 16;
+	/* Switch records come with every context switch: 1/16 s of a storm. */
+	if (opts.profiles & (PROFILE_OFFCPU | PROFILE_WALL))
+		bytes += 200000 * 2 * 48 / 16;
 	while (pages * getpagesize() < bytes && pages < 4096)
 		pages *= 2;
 	return (pages);

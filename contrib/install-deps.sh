@@ -6,11 +6,11 @@ set -e
 deb_pkgs="build-essential autoconf automake libtool pkg-config libunwind-dev
 libelf-dev libdw-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev
 zlib1g-dev libiberty-dev golang-go rustc debuginfod util-linux procps gzip
-time"
+time xz-utils"
 rpm_pkgs="gcc make autoconf automake libtool pkgconfig libunwind-devel
 elfutils-libelf-devel elfutils-devel protobuf-c-devel protobuf-c-compiler
 libcurl-devel zlib-devel binutils-devel golang rust elfutils-debuginfod
-perf util-linux procps-ng gzip time"
+perf util-linux procps-ng gzip time xz"
 
 sudo=
 if [ "$(id -u)" != 0 ]; then

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Binaries stripped of their symbols and debug info are named, with lines,
 # from separate debug files: one found by its build ID under
-# /usr/lib/debug/.build-id, one through its .gnu_debuglink.
+# /usr/lib/debug/.build-id, one through its .gnu_debuglink; and one, by
+# name only, from the xz-compressed symbols of its .gnu_debugdata
+# (MiniDebugInfo).
 . "$(dirname "$0")/test-subr.sh"
 require_root
 require_perf_events
@@ -46,12 +48,27 @@ build hot-link
 mv "$tmp/hot-link.debug" "$tmp/hot-link-symbols.debug"
 objcopy --add-gnu-debuglink="$tmp/hot-link-symbols.debug" "$tmp/hot-link"
 
+# MiniDebugInfo: the function symbols .dynsym lacks, xz-compressed into a
+# .gnu_debugdata section of the stripped binary itself.
+command -v xz >/dev/null || fail "xz is missing: install xz-utils (contrib/install-deps.sh)"
+build hot-mini
+nm -D --format=posix --defined-only "$tmp/hot-mini" | awk '{ print $1 }' |
+    sort >"$tmp/dynsyms"
+nm --format=posix --defined-only "$tmp/hot-mini.debug" |
+    awk '$2 ~ /^[Tt]$/ { print $1 }' | sort >"$tmp/funcsyms"
+comm -13 "$tmp/dynsyms" "$tmp/funcsyms" >"$tmp/keep"
+objcopy -S --remove-section .gdb_index --remove-section .comment \
+    --keep-symbols="$tmp/keep" "$tmp/hot-mini.debug" "$tmp/mini"
+xz "$tmp/mini"
+objcopy --add-section .gnu_debugdata="$tmp/mini.xz" "$tmp/hot-mini"
+rm "$tmp/hot-mini.debug"
+
 # Without a debug file: unnamed, which shows the names come from the files.
 build hot-none
 rm "$tmp/hot-none.debug"
 
 pids=
-for prog in hot-bid hot-link hot-none; do
+for prog in hot-bid hot-link hot-mini hot-none; do
 	start_program "$tmp/$prog" $((secs + 5))
 	pids=$pids${pids:+,}$prog_pid
 done
@@ -79,3 +96,7 @@ for prog in hot-bid hot-link; do
 	assert_near "$(trace_share "$tmp/$prog.traces" traces_with "\[unknown\] $prog.*")" 0 1 \
 	    "$prog: % of samples with unnamed frames in $prog"
 done
+
+raw_traces "$p" -tagfocus='comm=^hot-mini$' >"$tmp/hot-mini.traces"
+echo "hot-mini: $(trace_count "$tmp/hot-mini.traces") samples"
+hot631_named "$tmp/hot-mini.traces" hot-mini

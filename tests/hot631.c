@@ -71,15 +71,32 @@ wall_now(void)
 	} while (cpu_now() < end);				\
 } while (0)
 
-NOINLINE void hot_a(long long ns) { SPIN(ns); }
-NOINLINE void hot_b(long long ns) { SPIN(ns); }
-NOINLINE void hot_c(long long ns) { SPIN(ns); }
+/* Bodies that differ, so identical code folding cannot merge them. */
+NOINLINE void hot_a(long long ns) { SPIN(ns); sink += 1; }
+NOINLINE void hot_b(long long ns) { SPIN(ns); sink += 2; }
+NOINLINE void hot_c(long long ns) { SPIN(ns); sink += 3; }
 
 /* Extra frames so each leaf has a distinct, recognisable stack. */
-NOINLINE void caller_a(void) { hot_a(6 * SLICE_NS); sink++; }
-NOINLINE void caller_b(void) { hot_b(3 * SLICE_NS); sink++; }
+/*
+ * A slice of 0.5 to 1.5 units, drawn afresh each time: slices of a fixed
+ * length would fall into step with the sampling period and alias (at
+ * 499 Hz a 10 ms cycle is five samples that always land in the same
+ * places). The mean stays one unit, so the shares stay 6:3:1.
+ */
+static long long
+slice(long long units)
+{
+	static unsigned long	 seed = 1;
+
+	seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+	return units * (SLICE_NS / 2 + (long long)((seed >> 33) %
+	    (unsigned long)SLICE_NS));
+}
+
+NOINLINE void caller_a(void) { hot_a(slice(6)); sink++; }
+NOINLINE void caller_b(void) { hot_b(slice(3)); sink++; }
 NOINLINE void mid_b(void) { caller_b(); sink++; }
-NOINLINE void caller_c(void) { hot_c(1 * SLICE_NS); sink++; }
+NOINLINE void caller_c(void) { hot_c(slice(1)); sink++; }
 NOINLINE void deep_c(void) { caller_c(); sink++; }
 NOINLINE void mid_c(void) { deep_c(); sink++; }
 

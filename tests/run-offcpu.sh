@@ -66,9 +66,14 @@ grep -q "mount -t tracefs" "$tmp/log3" || fail "no fix named: $(cat "$tmp/log3")
 echo "without tracefs: $(cat "$tmp/log3")"
 
 # Without switch records (before 4.3) switch-ins come from sched_switch
-# alone; some kernels leave out switches away from the idle task there,
-# so only the worker's classified waits are checked.
+# alone. Some kernels leave out switches away from the idle task there, so
+# two busy loops keep the CPUs from idling, and the worker's classified
+# waits are checked.
 mkdir "$tmp/noswitch"
+for i in 1 2; do
+	sh -c 'while :; do :; done' &
+	bg_track $!
+done
 start_program "$top_builddir/tests/waiter" 4 >/dev/null
 PROFDROP_NO_SWITCH_RECORDS=1 run_profdropd_log "$tmp/log4" --pid $prog_pid \
     --frequency 99 --duration 2 --output-dir "$tmp/noswitch"

@@ -25,6 +25,7 @@ struct sampler {
 	int		 nrings;
 	int		 cpus[SAMPLER_MAX_CPUS];
 	int		 ncpus;
+	struct ring	**heap;		/* rings with a record, oldest first */
 };
 
 static int
@@ -151,6 +152,8 @@ sampler_add(struct sampler *s, struct perf_event_attr *attr, size_t pages,
 	    sizeof *s->rings);
 	s->pfds = xreallocarray(s->pfds, s->nrings + s->ncpus,
 	    sizeof *s->pfds);
+	s->heap = xreallocarray(s->heap, s->nrings + s->ncpus,
+	    sizeof *s->heap);
 	for (i = 0; i < s->ncpus; i++) {
 		while ((fd = perf_event_open(attr, -1, s->cpus[i], -1,
 		    PERF_FLAG_FD_CLOEXEC)) == -1 && errno == EINVAL &&
@@ -213,32 +216,51 @@ sampler_poll(struct sampler *s, int timeout)
 	return (n);
 }
 
+/* Move the ring at i down the heap until its next record is in order. */
+static void
+heap_down(struct ring **heap, int n, int i)
+{
+	struct ring	*r;
+	int		 c;
+
+	for (; (c = 2 * i + 1) < n; i = c) {
+		if (c + 1 < n && heap[c + 1]->time < heap[c]->time)
+			c++;
+		if (heap[i]->time <= heap[c]->time)
+			break;
+		r = heap[i];
+		heap[i] = heap[c];
+		heap[c] = r;
+	}
+}
+
 /*
  * Each CPU has its own rings, so one thread's fork, exec, mappings,
  * samples and switches are spread over several. Hand the records of all
  * rings over in time order, up to where each ring was when the drain
- * began.
+ * began: a min-heap keyed by each ring's next record, so the cost per
+ * record grows with the log of the number of rings.
  */
 void
 sampler_drain(struct sampler *s)
 {
-	struct ring	*r, *next;
-	int		 i;
+	struct ring	*r;
+	int		 i, n = 0;
 
-	for (i = 0; i < s->nrings; i++)
+	for (i = 0; i < s->nrings; i++) {
 		ring_begin(&s->rings[i]);
-	for (;;) {
-		next = NULL;
-		for (i = 0; i < s->nrings; i++) {
-			r = &s->rings[i];
-			if (r->rec != NULL &&
-			    (next == NULL || r->time < next->time))
-				next = r;
-		}
-		if (next == NULL)
-			break;
-		next->handle(next->rec, next->len, &next->fmt);
-		ring_advance(next);
+		if (s->rings[i].rec != NULL)
+			s->heap[n++] = &s->rings[i];
+	}
+	for (i = n / 2 - 1; i >= 0; i--)
+		heap_down(s->heap, n, i);
+	while (n > 0) {
+		r = s->heap[0];
+		r->handle(r->rec, r->len, &r->fmt);
+		ring_advance(r);
+		if (r->rec == NULL)
+			s->heap[0] = s->heap[--n];
+		heap_down(s->heap, n, 0);
 	}
 	for (i = 0; i < s->nrings; i++) {
 		if (s->rings[i].corrupt)
@@ -258,5 +280,6 @@ sampler_close(struct sampler *s)
 		ring_close(&s->rings[i]);
 	free(s->rings);
 	free(s->pfds);
+	free(s->heap);
 	free(s);
 }

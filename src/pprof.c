@@ -201,6 +201,18 @@ pprof_add_mapping(struct pprof *p, uint64_t memory_start,
 	return (m->id);
 }
 
+/* Say more of a mapping once more of it is known. */
+void
+pprof_mapping_flags(struct pprof *p, uint64_t id, int flags)
+{
+	Perftools__Profiles__Mapping	*m = &p->mappings[id - 1];
+
+	m->has_functions |= (flags & PPROF_HAS_FUNCTIONS) != 0;
+	m->has_filenames |= (flags & PPROF_HAS_FILENAMES) != 0;
+	m->has_line_numbers |= (flags & PPROF_HAS_LINE_NUMBERS) != 0;
+	m->has_inline_frames |= (flags & PPROF_HAS_INLINE_FRAMES) != 0;
+}
+
 uint64_t
 pprof_add_location(struct pprof *p, uint64_t mapping_id, uint64_t address,
     const struct symbol_line *sl, int nsl)

@@ -66,6 +66,7 @@ dso_get(const char *name, uint64_t dev, uint64_t ino, pid_t pid)
 	struct hnode	*n;
 	struct dso	*d;
 	enum dso_kind	 kind = dso_kind_of(name);
+	static uint64_t	 serial;
 	pid_t		 owner = pid;
 	uint64_t	 h;
 
@@ -87,6 +88,7 @@ dso_get(const char *name, uint64_t dev, uint64_t ino, pid_t pid)
 			return (d);
 	}
 	d = xcalloc(1, sizeof *d);
+	d->serial = ++serial;
 	d->kind = kind;
 	d->name = xstrdup(name);
 	d->dev = dev;

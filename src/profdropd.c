@@ -18,7 +18,10 @@
 static struct sampler		*sampler;
 /* Children writing windows; a slow one does not hold up the next. */
 #define MAX_WRITERS	4
-static pid_t			 writers[MAX_WRITERS];
+static struct writer {
+	pid_t			 pid;
+	struct symcache_report	*report;	/* names it made, entries it used */
+}				 writers[MAX_WRITERS];
 static int			 nwriters;
 static volatile sig_atomic_t	 got_stop;
 static volatile sig_atomic_t	 got_hup;
@@ -75,13 +78,15 @@ writer_reap(int options)
 	int	 i = 0, status;
 
 	while (i < nwriters) {
-		if (waitpid(writers[i], &status, options) != writers[i]) {
+		if (waitpid(writers[i].pid, &status, options) != writers[i].pid) {
 			i++;
 			continue;
 		}
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			log_warnx("the process writing a window failed "
 			    "(status %#x); that window is lost", status);
+		symcache_absorb(writers[i].report, WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0);
 		writers[i] = writers[--nwriters];
 	}
 }
@@ -132,7 +137,8 @@ write_windows(int64_t start_real, int64_t duration)
 static void
 end_window(int64_t start_real, int64_t duration, int last)
 {
-	pid_t	 pid = -1;
+	struct symcache_report	*report = NULL;
+	pid_t			 pid = -1;
 
 	offcpu_end_window();
 	writer_reap(WNOHANG);
@@ -141,14 +147,22 @@ end_window(int64_t start_real, int64_t duration, int last)
 		    nwriters);
 		writer_reap(0);
 	}
-	if (!last && (pid = fork()) == -1)
-		log_warn("fork; writing the window in-process");
-	if (pid == 0)
+	if (!last) {
+		report = symcache_report_new();
+		if ((pid = fork()) == -1)
+			log_warn("fork; writing the window in-process");
+	}
+	if (pid == 0) {
+		symcache_report_to(report);
 		_exit(write_windows(start_real, duration) ? 1 : 0);
-	if (pid == -1)
+	}
+	if (pid == -1) {
+		symcache_absorb(report, 0);
 		write_windows(start_real, duration);
-	else
-		writers[nwriters++] = pid;
+	} else {
+		writers[nwriters].pid = pid;
+		writers[nwriters++].report = report;
+	}
 	stacks_reset(cpu_stacks);
 	if (offcpu_stacks != NULL)
 		stacks_reset(offcpu_stacks);
@@ -259,6 +273,7 @@ main(int argc, char **argv)
 		free(cause);
 	}
 	symbols_init();
+	symcache_init();
 	binary_init();
 	proc_init();
 	cpu_stacks = stacks_new(2);
@@ -280,6 +295,7 @@ main(int argc, char **argv)
 	offcpu_free();
 	proc_free();
 	binary_free();
+	symcache_free();
 	symbols_free();
 	kallsyms_free();
 	rotate_free();

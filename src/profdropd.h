@@ -59,6 +59,7 @@ struct dso {
 	uint64_t	 ino;
 	unsigned char	 build_id[20];
 	size_t		 build_id_len;
+	uint64_t	 serial;	/* never reused, unlike the pointer */
 	unsigned int	 refs;		/* mappings that name it */
 	unsigned int	 used_window;	/* last window a frame named it */
 	void		*unwind;	/* unwind.c tables, NULL until used */
@@ -383,6 +384,19 @@ void		 symbols_lookup(struct dso *, uint64_t, struct symbol_info *);
 void		 symbols_close(struct dso *);
 const char	*symbols_path(struct dso *);
 
+/* symcache.c */
+struct symcache_report;
+void		 symcache_init(void);
+int		 symcache_lookup(const struct dso *, uint64_t,
+		     struct symbol_info *);
+void		 symcache_add(const struct dso *, uint64_t,
+		     const struct symbol_info *);
+struct symcache_report *symcache_report_new(void);
+void		 symcache_report_to(struct symcache_report *);
+void		 symcache_absorb(struct symcache_report *, int);
+size_t		 symcache_count(void);
+void		 symcache_free(void);
+
 /* pprof.c */
 struct pprof;
 struct pprof_value_type {
@@ -403,6 +417,7 @@ struct pprof	*pprof_new(const struct pprof_value_type *, size_t,
 		     const struct pprof_value_type *, int64_t, int64_t, int64_t);
 uint64_t	 pprof_add_mapping(struct pprof *, uint64_t, uint64_t, uint64_t,
 		     const char *, const char *, int);
+void		 pprof_mapping_flags(struct pprof *, uint64_t, int);
 uint64_t	 pprof_add_location(struct pprof *, uint64_t, uint64_t,
 		     const struct symbol_line *, int);
 void		 pprof_add_sample(struct pprof *, const uint64_t *, size_t,

@@ -25,6 +25,7 @@ struct window {
 	struct htable	 mappings;
 	size_t		 nvalues;
 	uint64_t	 unique_addresses;
+	uint64_t	 cached;	/* of those, named by an earlier window */
 	uint64_t	 total;		/* of the first value */
 };
 
@@ -63,17 +64,15 @@ window_mapping(struct window *w, struct dso *d)
 	struct window_id	*id = window_find(&w->mappings, &key);
 	char			 build_id[41];
 	const char		*name = d->name;
-	int			 flags = 0;
 
 	if (id->id != 0)
 		return (id->id);
 	if (d->kind == DSO_KERNEL)
 		name = "[kernel.kallsyms]";
-	if (d->symbols != NULL || d->kind == DSO_KERNEL)
-		flags = PPROF_HAS_FUNCTIONS;
 	hex_build_id(d, build_id, sizeof build_id);
 	id->id = pprof_add_mapping(w->pprof, 0, UINT64_MAX, 0, name,
-	    build_id[0] != '\0' ? build_id : NULL, flags);
+	    build_id[0] != '\0' ? build_id : NULL,
+	    d->kind == DSO_KERNEL ? PPROF_HAS_FUNCTIONS : 0);
 	return (id->id);
 }
 
@@ -105,6 +104,8 @@ window_location(struct window *w, const struct frame *f)
 	struct dso		*d = f->dso;
 	const char		*base;
 	char			*unknown = NULL;
+	uint64_t		 mapping;
+	int			 named;
 
 	if (id->id != 0)
 		return (id->id);
@@ -122,7 +123,12 @@ window_location(struct window *w, const struct frame *f)
 		break;
 	case DSO_FILE:
 	case DSO_SPECIAL:
+		if (symcache_lookup(d, f->addr, &info)) {
+			w->cached++;
+			break;
+		}
 		symbols_lookup(d, f->addr, &info);
+		symcache_add(d, f->addr, &info);
 		break;
 	case DSO_MARKER:
 		info.lines[0].function = d->name;
@@ -132,6 +138,7 @@ window_location(struct window *w, const struct frame *f)
 	default:
 		break;
 	}
+	named = info.nlines > 0 && d->kind != DSO_MARKER;
 	if (info.nlines == 0) {
 		/* Unnamed, but never dropped: say where it was. */
 		base = strrchr(d->name, '/');
@@ -140,7 +147,10 @@ window_location(struct window *w, const struct frame *f)
 		info.lines[0].function = unknown;
 		info.nlines = 1;
 	}
-	id->id = pprof_add_location(w->pprof, window_mapping(w, d), info.vaddr,
+	mapping = window_mapping(w, d);
+	if (named)
+		pprof_mapping_flags(w->pprof, mapping, PPROF_HAS_FUNCTIONS);
+	id->id = pprof_add_location(w->pprof, mapping, info.vaddr,
 	    info.lines, info.nlines);
 	free(unknown);
 	return (id->id);
@@ -214,9 +224,9 @@ window_write(struct stacks *st, const struct profile_kind *kind,
 	rc = rotate_write(kind->name, start_ns, w.pprof, cause);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("%s window: %" PRIu64 " %s/%s, %zu stacks, %" PRIu64
-	    " unique addresses, written in %.1f ms", kind->name, w.total,
-	    kind->types[0].type, kind->types[0].unit, stacks_count(st),
-	    w.unique_addresses,
+	    " unique addresses (%" PRIu64 " named before), written in %.1f ms",
+	    kind->name, w.total, kind->types[0].type, kind->types[0].unit,
+	    stacks_count(st), w.unique_addresses, w.cached,
 	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	htable_foreach(&w.locations, window_id_free, &w.locations);
 	htable_foreach(&w.mappings, window_id_free, &w.mappings);

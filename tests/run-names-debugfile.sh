@@ -12,35 +12,14 @@ unset DEBUGINFOD_URLS
 
 hz=499 secs=3
 src=$srcdir/hot631.c
-cc=${CC:-cc}
-command -v "$cc" >/dev/null 2>&1 || fail "no C compiler: set CC"
 hot_a_line=$(grep -n '^NOINLINE void hot_a(' "$src" | cut -d: -f1)
 
-# build NAME: hot631 as $tmp/NAME with a build ID of its own, stripped of
-# everything (symbols too), and its debug info in $tmp/NAME.debug.
-build() {
-	$cc -O2 -g -Wl,--build-id=0x$(random_hex 20) -o "$tmp/$1.full" "$src" ||
-	    fail "cannot build $1"
-	objcopy --only-keep-debug "$tmp/$1.full" "$tmp/$1.debug"
-	objcopy --strip-all "$tmp/$1.full" "$tmp/$1"
-	rm "$tmp/$1.full"
-}
+build() { build_stripped "$src" "$tmp/$1"; }
 
 # By build ID: the debug file is installed where debuggers look, under an
-# ID no other file has, and removed at exit with the directories made for it.
+# ID no other file has.
 build hot-bid
-id=$(build_id "$tmp/hot-bid")
-dbgdir=/usr/lib/debug/.build-id/$(echo $id | cut -c1-2)
-dbgfile=$dbgdir/$(echo $id | cut -c3-).debug
-[ ! -e "$dbgfile" ] || fail "$dbgfile exists already"
-at_exit "rm -f '$dbgfile'"
-for d in /usr/lib/debug /usr/lib/debug/.build-id "$dbgdir"; do
-	[ -d "$d" ] && continue
-	mkdir "$d"
-	rmdirs="'$d' $rmdirs"
-done
-[ -z "$rmdirs" ] || at_exit "rmdir $rmdirs"
-mv "$tmp/hot-bid.debug" "$dbgfile"
+install_debug_file "$tmp/hot-bid"
 
 # By debug link: next to the binary, under another name than its own
 # (NAME.debug is found without a link).

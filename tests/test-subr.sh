@@ -627,6 +627,36 @@ build_id() {
 	readelf -n "$1" | sed -n 's/^ *Build ID: *//p'
 }
 
+# build_stripped SRC OUT: SRC built with -O2 -g as OUT, with a build ID of
+# its own, stripped of everything (symbols too); its debug info in OUT.debug.
+build_stripped() {
+	command -v "${CC:-cc}" >/dev/null 2>&1 || fail "no C compiler: set CC"
+	${CC:-cc} -O2 -g -Wl,--build-id=0x$(random_hex 20) -o "$2.full" "$1" ||
+	    fail "cannot build $2"
+	objcopy --only-keep-debug "$2.full" "$2.debug"
+	objcopy --strip-all "$2.full" "$2"
+	rm "$2.full"
+}
+
+# install_debug_file ELF: move ELF.debug to where debuggers look for it by
+# build ID, under /usr/lib/debug/.build-id, as debug_file. It is removed at
+# exit, with the directories made for it.
+install_debug_file() {
+	_idf_id=$(build_id "$1")
+	_idf_dir=/usr/lib/debug/.build-id/$(echo $_idf_id | cut -c1-2)
+	debug_file=$_idf_dir/$(echo $_idf_id | cut -c3-).debug
+	[ ! -e "$debug_file" ] || fail "$debug_file exists already"
+	at_exit "rm -f '$debug_file'"
+	_idf_made=
+	for _idf_d in /usr/lib/debug /usr/lib/debug/.build-id "$_idf_dir"; do
+		[ -d "$_idf_d" ] && continue
+		mkdir "$_idf_d"
+		_idf_made="'$_idf_d' $_idf_made"
+	done
+	[ -z "$_idf_made" ] || at_exit "rmdir $_idf_made"
+	mv "$1.debug" "$debug_file"
+}
+
 # now_ms: the time in milliseconds, to time runs.
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))

@@ -1,0 +1,366 @@
+/*
+ * Names of addresses, kept by the daemon from one window to the next.
+ * Each window is named in a child that starts with a copy of this cache,
+ * so only the addresses no earlier window named cost a symbol lookup (and
+ * maybe loading a binary's DWARF). The child reports, through memory it
+ * shares with the daemon, which entries it used and what it named anew;
+ * the daemon takes that in when it reaps the child.
+ */
+
+#include <sys/mman.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "profdropd.h"
+
+#define SYMCACHE_KEEP		3		/* windows an entry may go unused */
+#define SYMCACHE_MAX_BYTES	(16 << 20)
+#define SYMCACHE_REPORT_BYTES	(4 << 20)	/* new entries per window */
+#define SYMCACHE_NO_STRING	UINT32_MAX
+
+struct symcache_line {
+	uint32_t	 function;	/* offsets into the text, or NO_STRING */
+	uint32_t	 system_name;
+	uint32_t	 file;
+	int32_t		 line;
+	int32_t		 start_line;
+};
+
+/* An entry as a child reports it and as the daemon keeps it. */
+struct symcache_rec {
+	uint64_t		 serial;	/* of the dso */
+	uint64_t		 addr;
+	uint64_t		 vaddr;
+	uint32_t		 nlines;
+	uint32_t		 textlen;
+	struct symcache_line	 lines[PROFDROP_MAX_LINES];
+	/* textlen bytes of NUL-terminated strings follow */
+};
+
+struct symcache_entry {
+	struct hnode		 node;
+	size_t			 slot;
+	unsigned int		 used_window;
+	struct symcache_rec	 rec;		/* text follows the entry */
+};
+
+/* What one child tells the daemon; shared memory, set up before fork. */
+struct symcache_report {
+	size_t		 size;		/* of the mapping */
+	size_t		 nslots;	/* used flags, then records, follow */
+	size_t		 used;		/* bytes of records */
+	unsigned int	 window;
+};
+
+static struct htable		  entries;
+static struct symcache_entry	**slots;	/* by slot; NULL when free */
+static size_t			  nslots;
+static size_t			  slotcap;
+static size_t			  freeslot;	/* no free slot below it */
+static size_t			  bytes;
+static struct symcache_report	 *report;	/* set in a child */
+
+void
+symcache_init(void)
+{
+	htable_init(&entries, 4096);
+}
+
+static uint64_t
+symcache_hash(uint64_t serial, uint64_t addr)
+{
+	uint64_t	 key[2] = { serial, addr };
+
+	return (hash_bytes(key, sizeof key, 3));
+}
+
+static const char *
+symcache_text(const struct symcache_entry *e, uint32_t off)
+{
+	return (off == SYMCACHE_NO_STRING ? NULL : (const char *)(e + 1) + off);
+}
+
+static unsigned char *
+report_flags(struct symcache_report *r)
+{
+	return ((unsigned char *)(r + 1));
+}
+
+static unsigned char *
+report_records(struct symcache_report *r)
+{
+	return (report_flags(r) + ((r->nslots + 7) & ~(size_t)7));
+}
+
+static struct symcache_entry *
+symcache_find(uint64_t serial, uint64_t addr)
+{
+	struct symcache_entry	*e;
+	struct hnode		*n;
+
+	for (n = htable_find(&entries, symcache_hash(serial, addr));
+	    n != NULL; n = htable_next_same(n)) {
+		e = container_of(n, struct symcache_entry, node);
+		if (e->rec.serial == serial && e->rec.addr == addr)
+			return (e);
+	}
+	return (NULL);
+}
+
+int
+symcache_lookup(const struct dso *d, uint64_t addr, struct symbol_info *info)
+{
+	struct symcache_entry	*e;
+	const struct symcache_line *sl;
+	uint32_t		 i;
+
+	if ((e = symcache_find(d->serial, addr)) == NULL)
+		return (0);
+	/* A child's writes would only copy pages: it reports use instead. */
+	if (report == NULL)
+		e->used_window = proc_window;
+	else if (e->slot < report->nslots)
+		report_flags(report)[e->slot] = 1;
+	info->vaddr = e->rec.vaddr;
+	info->nlines = e->rec.nlines;
+	for (i = 0; i < e->rec.nlines; i++) {
+		sl = &e->rec.lines[i];
+		info->lines[i].function = symcache_text(e, sl->function);
+		info->lines[i].system_name = symcache_text(e, sl->system_name);
+		info->lines[i].file = symcache_text(e, sl->file);
+		info->lines[i].line = sl->line;
+		info->lines[i].start_line = sl->start_line;
+	}
+	return (1);
+}
+
+/* Place s in text (NULL: measure only), reusing an equal earlier string. */
+static uint32_t
+symcache_place(char *text, uint32_t *len, const char *s,
+    const char *const *earlier, const uint32_t *offsets, size_t nearlier)
+{
+	size_t		 i, n;
+	uint32_t	 off;
+
+	if (s == NULL)
+		return (SYMCACHE_NO_STRING);
+	for (i = 0; i < nearlier; i++) {
+		if (earlier[i] != NULL && strcmp(earlier[i], s) == 0)
+			return (offsets[i]);
+	}
+	n = strlen(s) + 1;
+	off = *len;
+	if (text != NULL)
+		memcpy(text + off, s, n);
+	*len += n;
+	return (off);
+}
+
+/* Lay out info's strings after rec (text NULL: only count them). */
+static void
+symcache_layout(struct symcache_rec *rec, char *text,
+    const struct symbol_info *info)
+{
+	const char		*seen[3 * PROFDROP_MAX_LINES];
+	uint32_t		 offs[3 * PROFDROP_MAX_LINES], len = 0;
+	size_t			 nseen = 0;
+	int			 i;
+
+	rec->nlines = info->nlines;
+	for (i = 0; i < info->nlines; i++) {
+		rec->lines[i].function = symcache_place(text, &len,
+		    info->lines[i].function, seen, offs, nseen);
+		seen[nseen] = info->lines[i].function;
+		offs[nseen++] = rec->lines[i].function;
+		rec->lines[i].system_name = symcache_place(text, &len,
+		    info->lines[i].system_name, seen, offs, nseen);
+		seen[nseen] = info->lines[i].system_name;
+		offs[nseen++] = rec->lines[i].system_name;
+		rec->lines[i].file = symcache_place(text, &len,
+		    info->lines[i].file, seen, offs, nseen);
+		seen[nseen] = info->lines[i].file;
+		offs[nseen++] = rec->lines[i].file;
+		rec->lines[i].line = info->lines[i].line;
+		rec->lines[i].start_line = info->lines[i].start_line;
+	}
+	rec->textlen = len;
+}
+
+static void
+symcache_insert(const struct symcache_rec *rec, const char *text)
+{
+	struct symcache_entry	*e;
+	size_t			 size = sizeof *e + rec->textlen;
+
+	if (bytes + size > SYMCACHE_MAX_BYTES)
+		return;
+	e = xmalloc(size);
+	e->rec = *rec;
+	memcpy(e + 1, text, rec->textlen);
+	e->used_window = proc_window;
+	while (freeslot < nslots && slots[freeslot] != NULL)
+		freeslot++;
+	if (freeslot == nslots) {
+		if (nslots == slotcap) {
+			slotcap = slotcap == 0 ? 1024 : slotcap * 2;
+			slots = xreallocarray(slots, slotcap, sizeof *slots);
+		}
+		nslots++;
+	}
+	e->slot = freeslot;
+	slots[e->slot] = e;
+	bytes += size;
+	htable_insert(&entries, &e->node, symcache_hash(rec->serial,
+	    rec->addr));
+}
+
+/* Remember what addr in d was named; in a child, tell the daemon too. */
+void
+symcache_add(const struct dso *d, uint64_t addr, const struct symbol_info *info)
+{
+	struct symcache_rec	 rec;
+	char			*text;
+	size_t			 size;
+
+	if (info->nlines == 0)
+		return;
+	memset(&rec, 0, sizeof rec);
+	rec.serial = d->serial;
+	rec.addr = addr;
+	rec.vaddr = info->vaddr;
+	symcache_layout(&rec, NULL, info);
+	text = xmalloc(rec.textlen);
+	symcache_layout(&rec, text, info);
+	symcache_insert(&rec, text);
+	size = (sizeof rec + rec.textlen + 7) & ~(size_t)7;
+	if (report != NULL && report_records(report) + report->used + size <=
+	    (unsigned char *)report + report->size) {
+		memcpy(report_records(report) + report->used, &rec,
+		    sizeof rec);
+		memcpy(report_records(report) + report->used + sizeof rec,
+		    text, rec.textlen);
+		report->used += size;
+	}
+	free(text);
+}
+
+/* Shared memory for the child about to write a window. */
+struct symcache_report *
+symcache_report_new(void)
+{
+	struct symcache_report	*r;
+	size_t			 size;
+
+	size = sizeof *r + ((nslots + 7) & ~(size_t)7) + SYMCACHE_REPORT_BYTES;
+	r = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS |
+	    MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED) {
+		log_warn("mmap of %zu bytes for the symbol cache", size);
+		return (NULL);
+	}
+	r->size = size;
+	r->nslots = nslots;
+	r->window = proc_window;
+	return (r);
+}
+
+/* In the child: report to r from now on. */
+void
+symcache_report_to(struct symcache_report *r)
+{
+	report = r;
+}
+
+/* A record from a child, checked as any input is before it is used. */
+static int
+symcache_valid(const struct symcache_rec *rec, const char *text)
+{
+	uint32_t	 i, offs[3];
+	size_t		 j;
+
+	if (rec->nlines == 0 || rec->nlines > PROFDROP_MAX_LINES ||
+	    rec->textlen == 0 || text[rec->textlen - 1] != '\0')
+		return (0);
+	for (i = 0; i < rec->nlines; i++) {
+		offs[0] = rec->lines[i].function;
+		offs[1] = rec->lines[i].system_name;
+		offs[2] = rec->lines[i].file;
+		for (j = 0; j < 3; j++) {
+			if (offs[j] != SYMCACHE_NO_STRING &&
+			    offs[j] >= rec->textlen)
+				return (0);
+		}
+	}
+	return (1);
+}
+
+static void
+symcache_remove(struct symcache_entry *e)
+{
+	htable_remove(&entries, &e->node);
+	slots[e->slot] = NULL;
+	if (e->slot < freeslot)
+		freeslot = e->slot;
+	bytes -= sizeof *e + e->rec.textlen;
+	free(e);
+}
+
+/*
+ * Take in what a child reported (ok: it finished its work), then drop
+ * the entries no window used for a while.
+ */
+void
+symcache_absorb(struct symcache_report *r, int ok)
+{
+	const unsigned char	*flags, *p, *end;
+	struct symcache_rec	 rec;
+	size_t			 i;
+
+	if (r == NULL)
+		return;
+	flags = report_flags(r);
+	for (i = 0; ok && i < r->nslots && i < nslots; i++) {
+		if (flags[i] && slots[i] != NULL &&
+		    slots[i]->used_window < r->window)
+			slots[i]->used_window = r->window;
+	}
+	p = report_records(r);
+	end = p + (r->used < r->size ? r->used : 0);
+	while (ok && p + sizeof rec <= end) {
+		memcpy(&rec, p, sizeof rec);
+		if (rec.textlen > (size_t)(end - p) - sizeof rec ||
+		    !symcache_valid(&rec, (const char *)p + sizeof rec))
+			break;
+		if (symcache_find(rec.serial, rec.addr) == NULL)
+			symcache_insert(&rec, (const char *)p + sizeof rec);
+		p += (sizeof rec + rec.textlen + 7) & ~(size_t)7;
+	}
+	munmap(r, r->size);
+	for (i = 0; i < nslots; i++) {
+		if (slots[i] != NULL &&
+		    slots[i]->used_window + SYMCACHE_KEEP < proc_window)
+			symcache_remove(slots[i]);
+	}
+}
+
+size_t
+symcache_count(void)
+{
+	return (entries.count);
+}
+
+void
+symcache_free(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < nslots; i++) {
+		if (slots[i] != NULL)
+			symcache_remove(slots[i]);
+	}
+	free(slots);
+	slots = NULL;
+	nslots = slotcap = freeslot = 0;
+	htable_free(&entries);
+}

@@ -367,6 +367,20 @@ enum unwind_end	 unwind_sample(struct proc *, const uint64_t *, const void *,
 void		 unwind_proc_free(struct proc *);
 void		 unwind_dso_free(struct dso *);
 
+/* debugframe.c */
+#define UNWIND_MAX_TABLE	(64 << 20)	/* refuse absurd unwind data */
+/* .debug_frame rewritten as an .eh_frame_hdr search table and .eh_frame. */
+struct debugframe {
+	unsigned char	*data;		/* the table, then CIEs and FDEs */
+	size_t		 len;
+	size_t		 count;		/* entries in the table */
+	uint64_t	 vaddr;		/* where data pretends to be mapped */
+};
+struct debugframe *debugframe_load(int, const char *, const char *, uint64_t,
+		     uint64_t);
+void		 debugframe_move(struct debugframe *, uint64_t);
+void		 debugframe_free(struct debugframe *);
+
 /* perfmap.c */
 const char	*perfmap_lookup(pid_t, uint64_t);
 void		 perfmap_free(void);

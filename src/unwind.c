@@ -1,8 +1,9 @@
 /*
  * DWARF unwinding of copied user stacks with libunwind. Each sample brings
  * the user registers and a copy of the stack above SP; libunwind reads
- * them, and the binaries' .eh_frame_hdr and .eh_frame, through our
- * accessors. Nothing is read from the live process, which may be gone.
+ * them, and the binaries' .eh_frame_hdr and .eh_frame (or their
+ * .debug_frame, see debugframe.c), through our accessors. Nothing is read
+ * from the live process, which may be gone.
  */
 
 #include <sys/stat.h>
@@ -24,7 +25,6 @@ extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t, unw_word_t,
     unw_dyn_info_t *, unw_proc_info_t *, int, void *);
 
 #define UNWIND_RED_ZONE		128
-#define UNWIND_MAX_TABLE	(64 << 20)	/* refuse absurd unwind data */
 #define UNWIND_RECENT		8
 #define DW_EH_PE_udata4		0x03
 #define DW_EH_PE_sdata4		0x0b
@@ -34,7 +34,7 @@ extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t, unw_word_t,
 /* A binary's unwind data, shared by every process that maps it. */
 struct unwind_table {
 	uint64_t	 hdr_vaddr;	/* .eh_frame_hdr */
-	uint64_t	 fde_count;
+	uint64_t	 fde_count;	/* 0: no usable .eh_frame_hdr */
 	uint64_t	 lo;		/* vaddrs held in data */
 	uint64_t	 hi;
 	uint64_t	 image_lo;	/* vaddrs the whole image spans */
@@ -44,8 +44,12 @@ struct unwind_table {
 		uint64_t vaddr;
 		uint64_t offset;
 		uint64_t filesz;
+		uint64_t memsz;
+		uint32_t flags;
 	}		*loads;
 	size_t		 nloads;
+	struct debugframe *dframe;	/* NULL until an IP needs it */
+	int		 dframe_tried;
 };
 
 /* One sample being unwound: libunwind hands this to every accessor. */
@@ -127,6 +131,7 @@ table_free(struct unwind_table *t)
 		return;
 	free(t->data);
 	free(t->loads);
+	debugframe_free(t->dframe);
 	free(t);
 }
 
@@ -154,31 +159,84 @@ table_find_hdr(Elf *elf, GElf_Phdr *hdr)
  * into memory, so later reads are bounded copies, not file I/O on a file
  * the process could truncate under us.
  */
+static int
+table_load_eh(struct unwind_table *t, int fd, const GElf_Phdr *hdr,
+    uint64_t size)
+{
+	unsigned char	 head[12];
+	int32_t		 ptr;
+	uint64_t	 lo, hi = 0, start, count;
+	size_t		 i;
+
+	for (i = 0; i < t->nloads; i++) {
+		if (hdr->p_vaddr >= t->loads[i].vaddr &&
+		    hdr->p_vaddr < t->loads[i].vaddr + t->loads[i].filesz)
+			hi = t->loads[i].vaddr + t->loads[i].filesz;
+	}
+	if (hi == 0 || hdr->p_offset > size ||
+	    read_exact(fd, head, sizeof head, hdr->p_offset) != 0)
+		return (-1);
+	/* version 1; table of sdata4 pairs relative to the header. */
+	if (head[0] != 1 || head[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4) ||
+	    head[1] != (DW_EH_PE_pcrel | DW_EH_PE_sdata4) ||
+	    (head[2] != DW_EH_PE_udata4 && head[2] != DW_EH_PE_sdata4))
+		return (-1);
+	memcpy(&ptr, head + 4, 4);
+	count = (uint32_t)(head[8] | head[9] << 8 | head[10] << 16 |
+	    (uint32_t)head[11] << 24);
+	start = hdr->p_vaddr + 4 + ptr;		/* .eh_frame */
+	lo = start < hdr->p_vaddr ? start : hdr->p_vaddr;
+	if (hi <= lo || hi - lo > UNWIND_MAX_TABLE ||
+	    12 + count * 8 > hi - hdr->p_vaddr)
+		return (-1);
+	for (i = 0; i < t->nloads; i++) {
+		if (lo >= t->loads[i].vaddr &&
+		    hi <= t->loads[i].vaddr + t->loads[i].filesz)
+			break;
+	}
+	if (i == t->nloads)
+		return (-1);
+	t->data = xmalloc(hi - lo);
+	if (read_exact(fd, t->data, hi - lo,
+	    t->loads[i].offset + (lo - t->loads[i].vaddr)) != 0) {
+		free(t->data);
+		t->data = NULL;
+		return (-1);
+	}
+	t->hdr_vaddr = hdr->p_vaddr;
+	t->fde_count = count;
+	t->lo = lo;
+	t->hi = hi;
+	return (0);
+}
+
+/*
+ * The binary's segments, and its .eh_frame_hdr if it has a usable one;
+ * without, .debug_frame may still serve.
+ */
 static struct unwind_table *
-table_load(int fd)
+table_load(struct dso *d, int fd)
 {
 	struct unwind_table	*t;
 	struct stat		 st;
 	Elf			*elf;
 	GElf_Phdr		 ph, hdr;
 	size_t			 n, i;
-	unsigned char		 head[12];
-	int32_t			 ptr;
-	uint64_t		 end = 0, start;
 
 	if (fstat(fd, &st) == -1 ||
 	    (elf = elf_begin(fd, ELF_C_READ, NULL)) == NULL)
 		return (NULL);
 	t = xcalloc(1, sizeof *t);
 	if (elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64 ||
-	    table_find_hdr(elf, &hdr) != 0 || elf_getphdrnum(elf, &n) != 0)
+	    elf_getphdrnum(elf, &n) != 0)
 		goto fail;
 	t->loads = xcalloc(n + 1, sizeof *t->loads);
 	for (i = 0; i < n; i++) {
 		if (gelf_getphdr(elf, i, &ph) == NULL || ph.p_type != PT_LOAD)
 			continue;
 		if (ph.p_offset > (uint64_t)st.st_size ||
-		    ph.p_filesz > (uint64_t)st.st_size - ph.p_offset)
+		    ph.p_filesz > (uint64_t)st.st_size - ph.p_offset ||
+		    ph.p_memsz > UINT64_MAX - ph.p_vaddr)
 			goto fail;
 		if (t->nloads == 0 || ph.p_vaddr < t->image_lo)
 			t->image_lo = ph.p_vaddr;
@@ -187,38 +245,15 @@ table_load(int fd)
 		t->loads[t->nloads].vaddr = ph.p_vaddr;
 		t->loads[t->nloads].offset = ph.p_offset;
 		t->loads[t->nloads].filesz = ph.p_filesz;
+		t->loads[t->nloads].memsz = ph.p_memsz;
+		t->loads[t->nloads].flags = ph.p_flags;
 		t->nloads++;
-		if (hdr.p_vaddr >= ph.p_vaddr &&
-		    hdr.p_vaddr < ph.p_vaddr + ph.p_filesz)
-			end = ph.p_vaddr + ph.p_filesz;
 	}
-	if (end == 0 || hdr.p_offset > (uint64_t)st.st_size ||
-	    read_exact(fd, head, sizeof head, hdr.p_offset) != 0)
+	if (t->nloads == 0)
 		goto fail;
-	/* version 1; table of sdata4 pairs relative to the header. */
-	if (head[0] != 1 || head[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4) ||
-	    head[1] != (DW_EH_PE_pcrel | DW_EH_PE_sdata4) ||
-	    (head[2] != DW_EH_PE_udata4 && head[2] != DW_EH_PE_sdata4))
-		goto fail;
-	memcpy(&ptr, head + 4, 4);
-	t->fde_count = (uint32_t)(head[8] | head[9] << 8 | head[10] << 16 |
-	    (uint32_t)head[11] << 24);
-	t->hdr_vaddr = hdr.p_vaddr;
-	start = hdr.p_vaddr + 4 + ptr;		/* .eh_frame */
-	t->lo = start < hdr.p_vaddr ? start : hdr.p_vaddr;
-	t->hi = end;
-	if (t->hi <= t->lo || t->hi - t->lo > UNWIND_MAX_TABLE ||
-	    12 + t->fde_count * 8 > t->hi - hdr.p_vaddr)
-		goto fail;
-	t->data = xmalloc(t->hi - t->lo);
-	for (i = 0; i < t->nloads; i++) {
-		if (t->lo >= t->loads[i].vaddr &&
-		    t->hi <= t->loads[i].vaddr + t->loads[i].filesz)
-			break;
-	}
-	if (i == t->nloads || read_exact(fd, t->data, t->hi - t->lo,
-	    t->loads[i].offset + (t->lo - t->loads[i].vaddr)) != 0)
-		goto fail;
+	if (table_find_hdr(elf, &hdr) != 0 ||
+	    table_load_eh(t, fd, &hdr, st.st_size) != 0)
+		log_debug("%s: no usable .eh_frame_hdr", d->name);
 	elf_end(elf);
 	return (t);
 fail:
@@ -235,14 +270,93 @@ table_get(struct dso *d)
 	if (d->unwind != NULL || d->unwind_failed)
 		return (d->unwind);
 	if ((fd = binary_open(d, NULL)) != -1) {
-		d->unwind = table_load(fd);
+		d->unwind = table_load(d, fd);
 		close(fd);
 	}
 	if (d->unwind == NULL) {
-		log_debug("%s: no usable .eh_frame_hdr", d->name);
+		log_debug("%s: no usable ELF segments", d->name);
 		d->unwind_failed = 1;
 	}
 	return (d->unwind);
+}
+
+/* The first 8-aligned len bytes of [lo, hi), if there is room. */
+static int
+table_room(uint64_t lo, uint64_t hi, size_t len, uint64_t *vaddr)
+{
+	uint64_t	 at = (lo + 7) & ~7ULL;
+
+	if (at < lo || at >= hi || hi - at < len)
+		return (-1);
+	*vaddr = at;
+	return (0);
+}
+
+/*
+ * Where converted .debug_frame can pretend to be: in one of the binary's
+ * own segments, text first, 8 bytes clear of the .eh_frame data so no
+ * word read holds both. Inside its own image, bias + vaddr is right for
+ * every process mapping the binary, and holds no other binary's data.
+ */
+static int
+table_place(const struct unwind_table *t, size_t len, uint64_t *vaddr)
+{
+	uint64_t	 lo, hi, eh_lo, eh_hi;
+	int		 exec;
+	size_t		 i;
+
+	eh_lo = t->lo > 8 ? t->lo - 8 : 0;
+	eh_hi = t->hi + 8;
+	for (exec = 1; exec >= 0; exec--) {
+		for (i = 0; i < t->nloads; i++) {
+			if (((t->loads[i].flags & PF_X) != 0) != exec)
+				continue;
+			lo = t->loads[i].vaddr;
+			hi = lo + t->loads[i].memsz;
+			if (t->data == NULL || eh_hi <= lo || eh_lo >= hi) {
+				if (table_room(lo, hi, len, vaddr) == 0)
+					return (0);
+				continue;
+			}
+			if (table_room(lo, eh_lo, len, vaddr) == 0 ||
+			    table_room(eh_hi, hi, len, vaddr) == 0)
+				return (0);
+		}
+	}
+	return (-1);
+}
+
+/* The binary's .debug_frame, converted and placed when first needed. */
+static struct debugframe *
+table_debug_frame(struct unwind_table *t, struct dso *d)
+{
+	uint64_t	 vaddr;
+	char		*path;
+	int		 fd;
+
+	if (t->dframe != NULL || t->dframe_tried)
+		return (t->dframe);
+	t->dframe_tried = 1;
+	if (getenv("PROFDROP_NO_DEBUG_FRAME") != NULL ||
+	    (fd = binary_open(d, &path)) == -1)
+		return (NULL);
+	t->dframe = debugframe_load(fd, path, d->name, t->image_lo,
+	    t->image_hi);
+	close(fd);
+	free(path);
+	if (t->dframe == NULL) {
+		log_debug("%s: no usable .debug_frame", d->name);
+		return (NULL);
+	}
+	if (table_place(t, t->dframe->len, &vaddr) != 0) {
+		log_debug("%s: no room for %zu bytes of .debug_frame",
+		    d->name, t->dframe->len);
+		debugframe_free(t->dframe);
+		t->dframe = NULL;
+		return (NULL);
+	}
+	debugframe_move(t->dframe, vaddr);
+	return (t->dframe);
 }
 
 /* The load bias of a mapping: runtime address minus ELF vaddr. */
@@ -278,6 +392,26 @@ copy_word(uint64_t addr, unw_word_t *val, uint64_t base,
 	return (1);
 }
 
+/* Look ip up in a search table of count entries relative to segbase. */
+static int
+search_table(unw_addr_space_t as, unw_word_t ip, const struct map *m,
+    uint64_t segbase, uint64_t table, uint64_t count, unw_proc_info_t *pi,
+    int need_unwind_info, void *arg)
+{
+	unw_dyn_info_t	 di;
+
+	memset(&di, 0, sizeof di);
+	di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+	di.start_ip = m->start;
+	di.end_ip = m->end;
+	di.u.rti.segbase = segbase;
+	di.u.rti.table_data = table;
+	di.u.rti.table_len = count * 8 / sizeof(unw_word_t);
+	return (_Ux86_64_dwarf_search_unwind_table(as, ip, &di, pi,
+	    need_unwind_info, arg));
+}
+
+/* .eh_frame first; where it has nothing for ip, .debug_frame. */
 static int
 acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
     int need_unwind_info, void *arg)
@@ -285,9 +419,10 @@ acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 	struct unwind_ctx	*ctx = arg;
 	const struct map	*m;
 	struct unwind_table	*t;
-	unw_dyn_info_t		 di;
+	struct debugframe	*df;
 	uint64_t		 bias;
 	size_t			 i;
+	int			 rc = -UNW_ENOINFO;
 
 	if ((m = proc_find_map(ctx->proc, ip)) == NULL ||
 	    m->dso->kind == DSO_ANON || (t = table_get(m->dso)) == NULL ||
@@ -303,15 +438,14 @@ acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 		ctx->recent[i].table = t;
 		ctx->recent[i].bias = bias;
 	}
-	memset(&di, 0, sizeof di);
-	di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
-	di.start_ip = m->start;
-	di.end_ip = m->end;
-	di.u.rti.segbase = bias + t->hdr_vaddr;
-	di.u.rti.table_data = bias + t->hdr_vaddr + 12;
-	di.u.rti.table_len = t->fde_count * 8 / sizeof(unw_word_t);
-	return (_Ux86_64_dwarf_search_unwind_table(as, ip, &di, pi,
-	    need_unwind_info, arg));
+	if (t->fde_count > 0)
+		rc = search_table(as, ip, m, bias + t->hdr_vaddr,
+		    bias + t->hdr_vaddr + 12, t->fde_count, pi,
+		    need_unwind_info, arg);
+	if (rc < 0 && (df = table_debug_frame(t, m->dso)) != NULL)
+		rc = search_table(as, ip, m, bias + df->vaddr,
+		    bias + df->vaddr, df->count, pi, need_unwind_info, arg);
+	return (rc);
 }
 
 static void
@@ -331,6 +465,7 @@ acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 {
 	struct unwind_ctx	*ctx = arg;
 	struct unwind_table	*t;
+	uint64_t		 vaddr;
 	size_t			 i;
 
 	if (write)
@@ -344,15 +479,17 @@ acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 	}
 	for (i = 0; i < ctx->nrecent; i++) {
 		t = ctx->recent[i].table;
-		if (copy_word(addr - ctx->recent[i].bias, val, t->lo, t->data,
-		    t->hi - t->lo))
+		vaddr = addr - ctx->recent[i].bias;
+		if (copy_word(vaddr, val, t->lo, t->data, t->hi - t->lo))
+			return (0);
+		if (t->dframe != NULL && copy_word(vaddr, val, t->dframe->vaddr,
+		    t->dframe->data, t->dframe->len))
 			return (0);
 		/*
 		 * Elsewhere in the binary: a personality routine's GOT slot
 		 * or code bytes. Neither changes where frames are.
 		 */
-		if (addr - ctx->recent[i].bias >= t->image_lo &&
-		    addr - ctx->recent[i].bias < t->image_hi) {
+		if (vaddr >= t->image_lo && vaddr < t->image_hi) {
 			*val = 0;
 			return (0);
 		}

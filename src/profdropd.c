@@ -23,6 +23,7 @@ static struct writer {
 	struct symcache_report	*report;	/* names it made, entries it used */
 }				 writers[MAX_WRITERS];
 static int			 nwriters;
+static pid_t			 sym_user;	/* the writer talking to the symbolizer */
 static volatile sig_atomic_t	 got_stop;
 static volatile sig_atomic_t	 got_hup;
 
@@ -87,6 +88,8 @@ writer_reap(int options)
 			    "(status %#x); that window is lost", status);
 		symcache_absorb(writers[i].report, WIFEXITED(status) &&
 		    WEXITSTATUS(status) == 0);
+		if (writers[i].pid == sym_user)
+			sym_user = 0;
 		writers[i] = writers[--nwriters];
 	}
 }
@@ -141,12 +144,13 @@ end_window(int64_t start_real, int64_t duration, int last)
 	pid_t			 pid = -1;
 
 	offcpu_end_window();
-	writer_reap(WNOHANG);
+	writer_reap(last ? 0 : WNOHANG);
 	if (nwriters == MAX_WRITERS) {
 		log_warnx("%d windows are still being written; waiting",
 		    nwriters);
 		writer_reap(0);
 	}
+	symbolizer_check();
 	if (!last) {
 		report = symcache_report_new();
 		if ((pid = fork()) == -1)
@@ -154,14 +158,20 @@ end_window(int64_t start_real, int64_t duration, int last)
 	}
 	if (pid == 0) {
 		symcache_report_to(report);
+		if (sym_user != 0)
+			symbolizer_detach();
 		_exit(write_windows(start_real, duration) ? 1 : 0);
 	}
 	if (pid == -1) {
 		symcache_absorb(report, 0);
+		/* In-process, it talks to the symbolizer: none may. */
+		writer_reap(0);
 		write_windows(start_real, duration);
 	} else {
 		writers[nwriters].pid = pid;
 		writers[nwriters++].report = report;
+		if (sym_user == 0)
+			sym_user = pid;
 	}
 	stacks_reset(cpu_stacks);
 	if (offcpu_stacks != NULL)
@@ -286,8 +296,10 @@ main(int argc, char **argv)
 		log_init(0, opts.verbose);
 	}
 
+	symbolizer_start();
 	run();
 	writer_reap(0);
+	symbolizer_stop();
 
 	sampler_close(sampler);
 	stacks_free(cpu_stacks);

@@ -399,17 +399,29 @@ void		 symbols_close(struct dso *);
 const char	*symbols_path(struct dso *);
 
 /* symcache.c */
+#define SYMCACHE_MAX_PACKED	(64 << 10)	/* one named address, packed */
 struct symcache_report;
 void		 symcache_init(void);
 int		 symcache_lookup(const struct dso *, uint64_t,
 		     struct symbol_info *);
 void		 symcache_add(const struct dso *, uint64_t,
 		     const struct symbol_info *);
+size_t		 symcache_pack(uint64_t, uint64_t, const struct symbol_info *,
+		     void *, size_t);
+size_t		 symcache_unpack(const void *, size_t, uint64_t *, uint64_t *,
+		     struct symbol_info *);
 struct symcache_report *symcache_report_new(void);
 void		 symcache_report_to(struct symcache_report *);
 void		 symcache_absorb(struct symcache_report *, int);
 size_t		 symcache_count(void);
 void		 symcache_free(void);
+
+/* symbolizer.c */
+void		 symbolizer_start(void);
+void		 symbolizer_check(void);
+void		 symbolizer_detach(void);
+void		 symbolizer_stop(void);
+size_t		 symbolizer_name(struct frame *, size_t);
 
 /* pprof.c */
 struct pprof;

@@ -76,9 +76,20 @@ symcache_hash(uint64_t serial, uint64_t addr)
 }
 
 static const char *
-symcache_text(const struct symcache_entry *e, uint32_t off)
+symcache_string(const char *text, uint32_t off)
 {
-	return (off == SYMCACHE_NO_STRING ? NULL : (const char *)(e + 1) + off);
+	return (off == SYMCACHE_NO_STRING ? NULL : text + off);
+}
+
+static void
+symcache_line_info(const struct symcache_line *sl, const char *text,
+    struct symbol_line *out)
+{
+	out->function = symcache_string(text, sl->function);
+	out->system_name = symcache_string(text, sl->system_name);
+	out->file = symcache_string(text, sl->file);
+	out->line = sl->line;
+	out->start_line = sl->start_line;
 }
 
 static unsigned char *
@@ -112,7 +123,6 @@ int
 symcache_lookup(const struct dso *d, uint64_t addr, struct symbol_info *info)
 {
 	struct symcache_entry	*e;
-	const struct symcache_line *sl;
 	uint32_t		 i;
 
 	if ((e = symcache_find(d->serial, addr)) == NULL)
@@ -124,14 +134,9 @@ symcache_lookup(const struct dso *d, uint64_t addr, struct symbol_info *info)
 		report_flags(report)[e->slot] = 1;
 	info->vaddr = e->rec.vaddr;
 	info->nlines = e->rec.nlines;
-	for (i = 0; i < e->rec.nlines; i++) {
-		sl = &e->rec.lines[i];
-		info->lines[i].function = symcache_text(e, sl->function);
-		info->lines[i].system_name = symcache_text(e, sl->system_name);
-		info->lines[i].file = symcache_text(e, sl->file);
-		info->lines[i].line = sl->line;
-		info->lines[i].start_line = sl->start_line;
-	}
+	for (i = 0; i < e->rec.nlines; i++)
+		symcache_line_info(&e->rec.lines[i], (const char *)(e + 1),
+		    &info->lines[i]);
 	return (1);
 }
 
@@ -215,34 +220,115 @@ symcache_insert(const struct symcache_rec *rec, const char *text)
 	    rec->addr));
 }
 
+/* A packed entry, checked as any input is before it is used. */
+static int
+symcache_valid(const struct symcache_rec *rec, const char *text)
+{
+	uint32_t	 i, offs[3];
+	size_t		 j;
+
+	if (rec->nlines == 0 || rec->nlines > PROFDROP_MAX_LINES ||
+	    rec->textlen == 0 || text[rec->textlen - 1] != '\0')
+		return (0);
+	for (i = 0; i < rec->nlines; i++) {
+		offs[0] = rec->lines[i].function;
+		offs[1] = rec->lines[i].system_name;
+		offs[2] = rec->lines[i].file;
+		for (j = 0; j < 3; j++) {
+			if (offs[j] != SYMCACHE_NO_STRING &&
+			    offs[j] >= rec->textlen)
+				return (0);
+		}
+	}
+	return (1);
+}
+
+/*
+ * Pack what addr in the dso numbered serial was named into buf: the form
+ * children report and the symbolizer replies in. Returns its length (a
+ * multiple of 8), or 0 if it is longer than size.
+ */
+size_t
+symcache_pack(uint64_t serial, uint64_t addr, const struct symbol_info *info,
+    void *buf, size_t size)
+{
+	struct symcache_rec	 rec;
+	size_t			 len;
+
+	memset(&rec, 0, sizeof rec);
+	rec.serial = serial;
+	rec.addr = addr;
+	rec.vaddr = info->vaddr;
+	symcache_layout(&rec, NULL, info);
+	len = (sizeof rec + rec.textlen + 7) & ~(size_t)7;
+	if (len > size)
+		return (0);
+	memcpy(buf, &rec, sizeof rec);
+	symcache_layout(&rec, (char *)buf + sizeof rec, info);
+	memset((char *)buf + sizeof rec + rec.textlen, 0,
+	    len - sizeof rec - rec.textlen);
+	return (len);
+}
+
+/*
+ * Read back what symcache_pack wrote, checked as any input is: info
+ * points into buf. Returns the packed length, or 0 if it is not valid.
+ */
+size_t
+symcache_unpack(const void *buf, size_t size, uint64_t *serial,
+    uint64_t *addr, struct symbol_info *info)
+{
+	struct symcache_rec	 rec;
+	const char		*text = (const char *)buf + sizeof rec;
+	uint32_t		 i;
+
+	if (size < sizeof rec)
+		return (0);
+	memcpy(&rec, buf, sizeof rec);
+	if (rec.textlen > size - sizeof rec || !symcache_valid(&rec, text))
+		return (0);
+	*serial = rec.serial;
+	*addr = rec.addr;
+	info->vaddr = rec.vaddr;
+	info->nlines = rec.nlines;
+	for (i = 0; i < rec.nlines; i++)
+		symcache_line_info(&rec.lines[i], text, &info->lines[i]);
+	return ((sizeof rec + rec.textlen + 7) & ~(size_t)7);
+}
+
+static void
+symcache_keep(uint64_t serial, uint64_t addr, const struct symbol_info *info)
+{
+	static unsigned char	*buf;
+
+	if (buf == NULL)
+		buf = xmalloc(SYMCACHE_MAX_PACKED);
+	if (symcache_pack(serial, addr, info, buf, SYMCACHE_MAX_PACKED) != 0)
+		symcache_insert((struct symcache_rec *)buf,
+		    (char *)buf + sizeof(struct symcache_rec));
+}
+
 /* Remember what addr in d was named; in a child, tell the daemon too. */
 void
 symcache_add(const struct dso *d, uint64_t addr, const struct symbol_info *info)
 {
-	struct symcache_rec	 rec;
-	char			*text;
-	size_t			 size;
+	unsigned char	*end, *at;
+	size_t		 len;
 
 	if (info->nlines == 0)
 		return;
-	memset(&rec, 0, sizeof rec);
-	rec.serial = d->serial;
-	rec.addr = addr;
-	rec.vaddr = info->vaddr;
-	symcache_layout(&rec, NULL, info);
-	text = xmalloc(rec.textlen);
-	symcache_layout(&rec, text, info);
-	symcache_insert(&rec, text);
-	size = (sizeof rec + rec.textlen + 7) & ~(size_t)7;
-	if (report != NULL && report_records(report) + report->used + size <=
-	    (unsigned char *)report + report->size) {
-		memcpy(report_records(report) + report->used, &rec,
-		    sizeof rec);
-		memcpy(report_records(report) + report->used + sizeof rec,
-		    text, rec.textlen);
-		report->used += size;
+	if (report != NULL) {
+		at = report_records(report) + report->used;
+		end = (unsigned char *)report + report->size;
+		if ((len = symcache_pack(d->serial, addr, info, at,
+		    end - at)) != 0) {
+			report->used += len;
+			symcache_insert((struct symcache_rec *)at,
+			    (char *)at + sizeof(struct symcache_rec));
+			return;
+		}
 	}
-	free(text);
+	symcache_keep(d->serial, addr, info);
 }
 
 /* Shared memory for the child about to write a window. */
@@ -272,29 +358,6 @@ symcache_report_to(struct symcache_report *r)
 	report = r;
 }
 
-/* A record from a child, checked as any input is before it is used. */
-static int
-symcache_valid(const struct symcache_rec *rec, const char *text)
-{
-	uint32_t	 i, offs[3];
-	size_t		 j;
-
-	if (rec->nlines == 0 || rec->nlines > PROFDROP_MAX_LINES ||
-	    rec->textlen == 0 || text[rec->textlen - 1] != '\0')
-		return (0);
-	for (i = 0; i < rec->nlines; i++) {
-		offs[0] = rec->lines[i].function;
-		offs[1] = rec->lines[i].system_name;
-		offs[2] = rec->lines[i].file;
-		for (j = 0; j < 3; j++) {
-			if (offs[j] != SYMCACHE_NO_STRING &&
-			    offs[j] >= rec->textlen)
-				return (0);
-		}
-	}
-	return (1);
-}
-
 static void
 symcache_remove(struct symcache_entry *e)
 {
@@ -314,8 +377,9 @@ void
 symcache_absorb(struct symcache_report *r, int ok)
 {
 	const unsigned char	*flags, *p, *end;
-	struct symcache_rec	 rec;
-	size_t			 i;
+	struct symbol_info	 info;
+	uint64_t		 serial, addr;
+	size_t			 i, len;
 
 	if (r == NULL)
 		return;
@@ -327,14 +391,12 @@ symcache_absorb(struct symcache_report *r, int ok)
 	}
 	p = report_records(r);
 	end = p + (r->used < r->size ? r->used : 0);
-	while (ok && p + sizeof rec <= end) {
-		memcpy(&rec, p, sizeof rec);
-		if (rec.textlen > (size_t)(end - p) - sizeof rec ||
-		    !symcache_valid(&rec, (const char *)p + sizeof rec))
-			break;
-		if (symcache_find(rec.serial, rec.addr) == NULL)
-			symcache_insert(&rec, (const char *)p + sizeof rec);
-		p += (sizeof rec + rec.textlen + 7) & ~(size_t)7;
+	while (ok && (len = symcache_unpack(p, end - p, &serial, &addr,
+	    &info)) != 0) {
+		if (symcache_find(serial, addr) == NULL)
+			symcache_insert((const struct symcache_rec *)p,
+			    (const char *)p + sizeof(struct symcache_rec));
+		p += len;
 	}
 	munmap(r, r->size);
 	for (i = 0; i < nslots; i++) {

@@ -23,6 +23,10 @@ struct window {
 	struct pprof	*pprof;
 	struct htable	 locations;
 	struct htable	 mappings;
+	struct htable	 asked;		/* frames the symbolizer answered */
+	struct frame	*missing;	/* frames the names cache lacks */
+	size_t		 nmissing;
+	size_t		 missingcap;
 	size_t		 nvalues;
 	uint64_t	 unique_addresses;
 	uint64_t	 cached;	/* of those, named by an earlier window */
@@ -123,10 +127,11 @@ window_location(struct window *w, const struct frame *f)
 		break;
 	case DSO_FILE:
 	case DSO_SPECIAL:
-		if (symcache_lookup(d, f->addr, &info)) {
-			w->cached++;
+		if (symcache_lookup(d, f->addr, &info))
 			break;
-		}
+		/* Nameless to the symbolizer: no better here. */
+		if (window_find(&w->asked, f)->id != 0)
+			break;
 		symbols_lookup(d, f->addr, &info);
 		symcache_add(d, f->addr, &info);
 		break;
@@ -154,6 +159,59 @@ window_location(struct window *w, const struct frame *f)
 	    info.lines, info.nlines);
 	free(unknown);
 	return (id->id);
+}
+
+static void
+window_id_free(struct hnode *n, void *arg)
+{
+	struct htable	*t = arg;
+
+	htable_remove(t, n);
+	free(container_of(n, struct window_id, node));
+}
+
+static void
+window_collect(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
+    size_t n, const int64_t *values, void *arg)
+{
+	struct window		*w = arg;
+	struct window_id	*id;
+	struct symbol_info	 info;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		if (frames[i].dso->kind != DSO_FILE &&
+		    frames[i].dso->kind != DSO_SPECIAL)
+			continue;
+		if ((id = window_find(&w->locations, &frames[i]))->id != 0)
+			continue;
+		id->id = UINT64_MAX;	/* seen: ask once */
+		if (symcache_lookup(frames[i].dso, frames[i].addr, &info)) {
+			w->cached++;
+			continue;
+		}
+		if (w->nmissing == w->missingcap) {
+			w->missingcap = w->missingcap == 0 ? 256 :
+			    w->missingcap * 2;
+			w->missing = xreallocarray(w->missing, w->missingcap,
+			    sizeof *w->missing);
+		}
+		w->missing[w->nmissing++] = frames[i];
+	}
+}
+
+/* Have the symbolizer name, in a few requests, what the cache lacks. */
+static void
+window_prefetch(struct window *w, struct stacks *st)
+{
+	size_t	 i, answered;
+
+	stacks_foreach(st, window_collect, w);
+	answered = symbolizer_name(w->missing, w->nmissing);
+	for (i = 0; i < answered; i++)
+		window_find(&w->asked, &w->missing[i])->id = 1;
+	htable_foreach(&w->locations, window_id_free, &w->locations);
+	free(w->missing);
 }
 
 static void
@@ -194,15 +252,6 @@ window_sample(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 	w->total += values[0];
 }
 
-static void
-window_id_free(struct hnode *n, void *arg)
-{
-	struct htable	*t = arg;
-
-	htable_remove(t, n);
-	free(container_of(n, struct window_id, node));
-}
-
 int
 window_write(struct stacks *st, const struct profile_kind *kind,
     int64_t start_ns, int64_t duration_ns, char **cause)
@@ -220,6 +269,8 @@ window_write(struct stacks *st, const struct profile_kind *kind,
 		pprof_set_drop_frames(w.pprof, opts.drop_frames);
 	htable_init(&w.locations, 4096);
 	htable_init(&w.mappings, 256);
+	htable_init(&w.asked, 256);
+	window_prefetch(&w, st);
 	stacks_foreach(st, window_sample, &w);
 	rc = rotate_write(kind->name, start_ns, w.pprof, cause);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -230,8 +281,10 @@ window_write(struct stacks *st, const struct profile_kind *kind,
 	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	htable_foreach(&w.locations, window_id_free, &w.locations);
 	htable_foreach(&w.mappings, window_id_free, &w.mappings);
+	htable_foreach(&w.asked, window_id_free, &w.asked);
 	htable_free(&w.locations);
 	htable_free(&w.mappings);
+	htable_free(&w.asked);
 	pprof_free(w.pprof);
 	perfmap_free();
 	return (rc);

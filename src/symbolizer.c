@@ -1,0 +1,359 @@
+/*
+ * The symbolizer: a process of its own, started with the daemon, that names
+ * addresses for the window writers. It keeps each binary's symbols and
+ * DWARF open from one window to the next, so debug information is read
+ * (and decompressed) once, not once per window. A writer asks it only for
+ * what the names cache lacks, and names by itself if it is gone. One
+ * writer at a time talks to it; the daemon decides which.
+ */
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profdropd.h"
+
+#define SYMBOLIZER_BATCH	256	/* addresses per request */
+#define SYMBOLIZER_MAX_DSOS	512	/* binaries kept open */
+#define SYMBOLIZER_KEEP		3	/* windows a binary may go unused */
+#define SYMBOLIZER_MAX_RSS	(128 << 20)	/* bytes, debug data mostly */
+#define SYMBOLIZER_TIMEOUT	120	/* seconds a writer waits for a reply */
+#define SYMBOLIZER_RESTARTS	8
+
+/* A request: naddrs addresses in one binary, then its name. */
+struct symreq {
+	uint64_t	 serial;
+	uint64_t	 dev;
+	uint64_t	 ino;
+	int32_t		 pid;
+	uint32_t	 kind;
+	uint32_t	 window;
+	uint32_t	 naddrs;
+	uint32_t	 namelen;	/* with its NUL */
+	uint32_t	 pad;
+};
+
+#define SYMREQ_MAX	(sizeof(struct symreq) + SYMBOLIZER_BATCH * 8 + PATH_MAX)
+/* Each reply: a flag (named or not), then the packed names if named. */
+#define SYMREPLY_MAX	(8 + SYMCACHE_MAX_PACKED)
+
+struct symdso {
+	struct hnode	 node;
+	struct dso	 dso;
+	unsigned int	 used_window;
+	unsigned int	 failed_window;	/* when opening it failed, or 0 */
+};
+
+static int		 sym_fd = -1;
+static pid_t		 sym_pid = -1;
+static int		 sym_restarts;
+static struct htable	 symdsos;
+
+static struct symdso *
+serve_dso(const struct symreq *rq, const char *name)
+{
+	struct symdso	*sd;
+	struct hnode	*n;
+	uint64_t	 h = hash_bytes(&rq->serial, sizeof rq->serial, 4);
+
+	for (n = htable_find(&symdsos, h); n != NULL; n = htable_next_same(n)) {
+		sd = container_of(n, struct symdso, node);
+		if (sd->dso.serial == rq->serial)
+			return (sd);
+	}
+	sd = xcalloc(1, sizeof *sd);
+	sd->dso.serial = rq->serial;
+	sd->dso.kind = rq->kind;
+	sd->dso.name = xstrdup(name);
+	sd->dso.dev = rq->dev;
+	sd->dso.ino = rq->ino;
+	sd->dso.pid = rq->pid;
+	htable_insert(&symdsos, &sd->node, h);
+	return (sd);
+}
+
+/* Close a binary no window since *arg asked about. */
+static void
+serve_drop(struct hnode *n, void *arg)
+{
+	struct symdso	*sd = container_of(n, struct symdso, node);
+
+	if (sd->used_window >= *(unsigned int *)arg)
+		return;
+	htable_remove(&symdsos, n);
+	symbols_close(&sd->dso);
+	free(sd->dso.name);
+	free(sd);
+}
+
+static void
+serve_drop_before(unsigned int window)
+{
+	size_t	 count = symdsos.count;
+
+	htable_foreach(&symdsos, serve_drop, &window);
+	if (symdsos.count != count)
+		malloc_trim(0);
+}
+
+static size_t
+serve_rss(void)
+{
+	unsigned long	 size, resident = 0;
+	FILE		*f;
+
+	if ((f = fopen("/proc/self/statm", "re")) != NULL) {
+		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return (resident * (size_t)sysconf(_SC_PAGESIZE));
+}
+
+/*
+ * Close the binaries no recent window asked about. Over a cap, close
+ * those this window has not asked about; if that is not enough, all.
+ */
+static void
+serve_evict(unsigned int window)
+{
+	if (window > SYMBOLIZER_KEEP)
+		serve_drop_before(window - SYMBOLIZER_KEEP);
+	if (symdsos.count < SYMBOLIZER_MAX_DSOS &&
+	    serve_rss() <= SYMBOLIZER_MAX_RSS)
+		return;
+	serve_drop_before(window);
+	if (symdsos.count >= SYMBOLIZER_MAX_DSOS ||
+	    serve_rss() > SYMBOLIZER_MAX_RSS)
+		serve_drop_before(UINT_MAX);
+}
+
+static int
+serve_request(int fd, const unsigned char *buf, size_t len, unsigned char *out)
+{
+	struct symreq		 rq;
+	struct symbol_info	 info;
+	struct symdso		*sd;
+	const char		*name;
+	uint64_t		 addr, named;
+	size_t			 i, n;
+	int			 failed;
+
+	if (len < sizeof rq)
+		return (-1);
+	memcpy(&rq, buf, sizeof rq);
+	if (rq.naddrs == 0 || rq.naddrs > SYMBOLIZER_BATCH ||
+	    rq.namelen == 0 || rq.namelen > PATH_MAX ||
+	    len != sizeof rq + rq.naddrs * 8 + rq.namelen ||
+	    (rq.kind != DSO_FILE && rq.kind != DSO_SPECIAL))
+		return (-1);
+	name = (const char *)buf + sizeof rq + rq.naddrs * 8;
+	if (name[rq.namelen - 1] != '\0')
+		return (-1);
+	serve_evict(rq.window);
+	sd = serve_dso(&rq, name);
+	sd->used_window = rq.window;
+	/* A debuginfod server may be back: try again now and then. */
+	if (sd->dso.symbols_failed &&
+	    sd->failed_window + SYMBOLIZER_KEEP <= rq.window)
+		sd->dso.symbols_failed = 0;
+	failed = sd->dso.symbols_failed;
+	for (i = 0; i < rq.naddrs; i++) {
+		memcpy(&addr, buf + sizeof rq + i * 8, 8);
+		memset(&info, 0, sizeof info);
+		symbols_lookup(&sd->dso, addr, &info);
+		n = info.nlines == 0 ? 0 : symcache_pack(rq.serial, addr, &info,
+		    out + 8, SYMCACHE_MAX_PACKED);
+		named = n != 0;
+		memcpy(out, &named, 8);
+		if (send(fd, out, 8 + n, 0) == -1)
+			return (-1);
+	}
+	if (!failed && sd->dso.symbols_failed)
+		sd->failed_window = rq.window;
+	return (0);
+}
+
+static __dead void
+serve(int fd)
+{
+	unsigned char	*buf = xmalloc(SYMREQ_MAX), *out = xmalloc(SYMREPLY_MAX);
+	ssize_t		 n;
+
+	prctl(PR_SET_NAME, "profdropd-sym");
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	/* The daemon's tables are of no use here: give their memory back. */
+	kallsyms_free();
+	htable_init(&symdsos, 256);
+	for (;;) {
+		if ((n = recv(fd, buf, SYMREQ_MAX, 0)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (serve_request(fd, buf, n, out) != 0) {
+			log_warnx("symbolizer: a bad request; stopping");
+			break;
+		}
+	}
+	_exit(0);
+}
+
+/* Start the symbolizer, or say why the writers name by themselves. */
+void
+symbolizer_start(void)
+{
+	int	 sv[2];
+
+	if (sym_restarts > SYMBOLIZER_RESTARTS) {
+		log_warnx("the symbolizer keeps exiting; window writers "
+		    "name addresses by themselves from now on");
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("socketpair; window writers name addresses by "
+		    "themselves");
+		return;
+	}
+	switch (sym_pid = fork()) {
+	case -1:
+		log_warn("fork of the symbolizer");
+		close(sv[0]);
+		close(sv[1]);
+		return;
+	case 0:
+		close(sv[0]);
+		serve(sv[1]);
+	}
+	close(sv[1]);
+	sym_fd = sv[0];
+}
+
+/* In the daemon: restart the symbolizer if it died. */
+void
+symbolizer_check(void)
+{
+	int	 status;
+
+	if (sym_pid == -1 || waitpid(sym_pid, &status, WNOHANG) != sym_pid)
+		return;
+	log_warnx("the symbolizer exited (status %#x); starting it again",
+	    status);
+	close(sym_fd);
+	sym_fd = -1;
+	sym_pid = -1;
+	sym_restarts++;
+	symbolizer_start();
+}
+
+/* In a writer that may not talk to the symbolizer: forget it. */
+void
+symbolizer_detach(void)
+{
+	if (sym_fd != -1)
+		close(sym_fd);
+	sym_fd = -1;
+}
+
+void
+symbolizer_stop(void)
+{
+	symbolizer_detach();
+	if (sym_pid != -1)
+		waitpid(sym_pid, NULL, 0);
+	sym_pid = -1;
+}
+
+static int
+symbolizer_frame_cmp(const void *a, const void *b)
+{
+	const struct frame	*fa = a, *fb = b;
+
+	if (fa->dso->serial != fb->dso->serial)
+		return (fa->dso->serial < fb->dso->serial ? -1 : 1);
+	return (fa->addr < fb->addr ? -1 : fa->addr > fb->addr);
+}
+
+/* Ask for one batch of addresses in one binary; keep the answers. */
+static int
+symbolizer_batch(const struct frame *f, size_t n, unsigned char *buf)
+{
+	struct symreq		 rq;
+	struct symbol_info	 info;
+	uint64_t		 named, serial, addr;
+	size_t			 i, namelen = strlen(f->dso->name) + 1;
+	ssize_t			 len;
+
+	if (namelen > PATH_MAX)
+		return (0);
+	memset(&rq, 0, sizeof rq);
+	rq.serial = f->dso->serial;
+	rq.dev = f->dso->dev;
+	rq.ino = f->dso->ino;
+	rq.pid = f->dso->pid;
+	rq.kind = f->dso->kind;
+	rq.window = proc_window;
+	rq.naddrs = n;
+	rq.namelen = namelen;
+	memcpy(buf, &rq, sizeof rq);
+	for (i = 0; i < n; i++)
+		memcpy(buf + sizeof rq + i * 8, &f[i].addr, 8);
+	memcpy(buf + sizeof rq + n * 8, f->dso->name, namelen);
+	if (send(sym_fd, buf, sizeof rq + n * 8 + namelen, 0) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if ((len = recv(sym_fd, buf, SYMREPLY_MAX, 0)) < 8)
+			return (-1);
+		memcpy(&named, buf, 8);
+		if (!named)
+			continue;
+		if (symcache_unpack(buf + 8, len - 8, &serial, &addr,
+		    &info) == 0 || serial != f->dso->serial ||
+		    addr != f[i].addr)
+			return (-1);
+		symcache_add(f->dso, addr, &info);
+	}
+	return (0);
+}
+
+/*
+ * Have the symbolizer name the frames into the names cache. The frames
+ * are sorted here; returns how many of them, from the first, it answered
+ * (named or found nameless).
+ */
+size_t
+symbolizer_name(struct frame *frames, size_t n)
+{
+	struct timeval	 tv = { SYMBOLIZER_TIMEOUT, 0 };
+	unsigned char	*buf;
+	size_t		 i, j;
+
+	if (sym_fd == -1 || n == 0)
+		return (0);
+	setsockopt(sym_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	qsort(frames, n, sizeof *frames, symbolizer_frame_cmp);
+	buf = xmalloc(SYMREQ_MAX > SYMREPLY_MAX ? SYMREQ_MAX : SYMREPLY_MAX);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && j - i < SYMBOLIZER_BATCH &&
+		    frames[j].dso == frames[i].dso; j++)
+			;
+		if (symbolizer_batch(&frames[i], j - i, buf) != 0) {
+			log_warn("the symbolizer did not answer; naming here");
+			symbolizer_detach();
+			break;
+		}
+	}
+	free(buf);
+	return (i);
+}

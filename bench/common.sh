@@ -104,21 +104,40 @@ timed() {
 # process started but sleep, not to add work for a system-wide profiler);
 # the last reading, in OUT.stat, has the CPU time of the writer children
 # it reaped (cutime + cstime): all of them, as the last window is written
-# in-process after the last child is reaped.
+# in-process after the last child is reaped.  The symbolizer's stat, if
+# the daemon has one (a child named profdropd-sym), goes to OUT.symstat:
+# it is reaped only at exit, after the last reading.
 profdropd() {
 	_out=$1 _log=$2
 	shift 2
-	rm -f "$tmp/pd.pid"
+	rm -f "$tmp/pd.pid" "$_out.symstat"
 	timed "$_out" sh -c 'echo $$ >"$0"; exec "$@"' "$tmp/pd.pid" \
 	    "$tmp/profdropd" --foreground --verbose $pd_args "$@" 2>"$_log" &
 	_t=$!
 	while [ ! -s "$tmp/pd.pid" ]; do sleep 0.05; done
-	_p=$(cat "$tmp/pd.pid")
+	_p=$(cat "$tmp/pd.pid") _sym=
 	while read -r _s 2>/dev/null <"/proc/$_p/stat"; do
 		echo "$_s" >"$_out.stat"
+		[ -n "$_sym" ] || _sym=$(symbolizer_of "$_p")
+		if [ -n "$_sym" ] &&
+		    read -r _ss 2>/dev/null <"/proc/$_sym/stat"; then
+			echo "$_ss" >"$_out.symstat"
+		fi
 		sleep 1
 	done
 	wait "$_t" || { cat "$_log" >&2; die "profdropd failed"; }
+}
+
+# symbolizer_of PID: the pid of PID's child named profdropd-sym, if any.
+symbolizer_of() {
+	for _f in /proc/[0-9]*/stat; do
+		read -r _l 2>/dev/null <"$_f" || continue
+		case $_l in
+		*" (profdropd-sym) "?" $1 "*)
+			echo "${_l%% *}"
+			return ;;
+		esac
+	done
 }
 
 # cpu OUT: user + sys seconds; rss_mib OUT: max RSS in MiB.
@@ -129,6 +148,13 @@ rss_mib() { awk '{ printf "%.0f", $3 / 1024 }' "$1"; }
 children_cpu() {
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($16 + $17) / hz }' \
 	    "$1.stat"
+}
+
+# symbolizer_cpu OUT: seconds its symbolizer used, at the last reading.
+symbolizer_cpu() {
+	[ -s "$1.symstat" ] || { echo 0.00; return; }
+	sed 's/^.*) //' "$1.symstat" | awk -v hz="$(getconf CLK_TCK)" \
+	    '{ printf "%.2f", ($12 + $13) / hz }'
 }
 
 # us_per N SECONDS: microseconds per item.

@@ -51,9 +51,11 @@ for run in $(seq "$BENCH_RUNS"); do
 	pd_samples=$1 pd_cpu=$(cpu "$tmp/pd$run.time")
 	pd_us=$(us_per "$pd_samples" "$pd_cpu")
 	child=$(children_cpu "$tmp/pd$run.time")
-	own=$(awk -v a="$pd_cpu" -v b="$child" 'BEGIN { printf "%.2f", a - b }')
+	sym=$(symbolizer_cpu "$tmp/pd$run.time")
+	own=$(awk -v a="$pd_cpu" -v b="$child" -v c="$sym" \
+	    'BEGIN { printf "%.2f", a - b - c }')
 	echo "| $run | profdropd | $1 | $3 | $(pct "$6" "$5") / $(pct "$7" "$5") / $(pct "$8" "$5") |" \
-	    "$9 / ${10} | $pd_cpu ($own + $child) | $pd_us |" \
+	    "$9 / ${10} | $pd_cpu ($own + $child + $sym) | $pd_us |" \
 	    "$(rss_mib "$tmp/pd$run.time") | $(work_cpu) | $(pct "$(walks)" "$alone") |" >>"$rows"
 
 	echo "run $run: perf record + perf report" >&2
@@ -87,7 +89,7 @@ cat <<EOF
 
 $threads threads of bench/busy, system-wide, $hz Hz, $secs s; $pd_version --rotate $rotate $pd_args.
 
-| run | profiler | samples | lost | complete / truncated / failed % | unwind median / p99 ns (windows after the first, low-high) | CPU s (profdropd: own + writers; perf: record + report) | CPU µs / sample | max RSS MiB | workload CPU % | workload walks per CPU s, % of alone |
+| run | profiler | samples | lost | complete / truncated / failed % | unwind median / p99 ns (windows after the first, low-high) | CPU s (profdropd: own + writers + symbolizer; perf: record + report) | CPU µs / sample | max RSS MiB | workload CPU % | workload walks per CPU s, % of alone |
 |---|---|---|---|---|---|---|---|---|---|---|
 $(cat "$rows")
 

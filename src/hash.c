@@ -112,17 +112,30 @@ htable_foreach(struct htable *t, void (*cb)(struct hnode *, void *), void *arg)
 	}
 }
 
-/* FNV-1a, seeded so callers can chain fields. */
+/*
+ * Eight bytes a step, each mixed in by a multiply, and the result mixed
+ * once more (the final step of MurmurHash3) so that the low bits the
+ * buckets use depend on every input bit. Seeded so callers can chain
+ * fields.
+ */
 uint64_t
 hash_bytes(const void *p, size_t len, uint64_t seed)
 {
 	const unsigned char	*s = p;
-	uint64_t		 h = seed ^ 0xcbf29ce484222325ULL;
-	size_t			 i;
+	uint64_t		 h = seed ^ (len * 0x9e3779b97f4a7c15ULL), w;
 
-	for (i = 0; i < len; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ULL;
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
+	if (len > 0) {
+		w = 0;
+		memcpy(&w, s, len);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return (h);
 }

@@ -385,6 +385,11 @@ copy_word(uint64_t addr, unw_word_t *val, uint64_t base,
 
 	if (addr + 8 <= base || addr >= base + len)
 		return (0);
+	/* The usual case, a whole word, as one fixed-size copy. */
+	if (addr >= base && addr - base + 8 <= len) {
+		memcpy(val, buf + (addr - base), 8);
+		return (1);
+	}
 	from = addr < base ? base : addr;
 	to = addr + 8 > base + len ? base + len : addr + 8;
 	*val = 0;

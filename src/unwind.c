@@ -60,6 +60,7 @@ struct unwind_ctx {
 	const unsigned char	*stack;
 	uint64_t		 stack_len;
 	int			 past_copy;	/* a read ran off the copy */
+	uint64_t		 noinfo_ip;	/* last lookup that found nothing */
 	struct {
 		struct unwind_table	*table;
 		uint64_t		 bias;
@@ -431,8 +432,10 @@ acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 
 	if ((m = proc_find_map(ctx->proc, ip)) == NULL ||
 	    m->dso->kind == DSO_ANON || (t = table_get(m->dso)) == NULL ||
-	    table_bias(t, m, &bias) != 0)
+	    table_bias(t, m, &bias) != 0) {
+		ctx->noinfo_ip = ip;
 		return (-UNW_ENOINFO);
+	}
 	for (i = 0; i < ctx->nrecent; i++) {
 		if (ctx->recent[i].table == t && ctx->recent[i].bias == bias)
 			break;
@@ -450,6 +453,8 @@ acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 	if (rc < 0 && (df = table_debug_frame(t, m->dso)) != NULL)
 		rc = search_table(as, ip, m, bias + df->vaddr,
 		    bias + df->vaddr, df->count, pi, need_unwind_info, arg);
+	if (rc < 0)
+		ctx->noinfo_ip = ip;
 	return (rc);
 }
 
@@ -591,8 +596,15 @@ unwind_walk(unw_cursor_t *c, unw_addr_space_t as, struct unwind_ctx *ctx,
 			return (UNWIND_FAILED);
 		ips[(*n)++] = ip;
 		last_sp = sp;
+		/*
+		 * The root frame's CFI says it has no caller. libunwind also
+		 * ends the walk when a frame has no CFI and its frame pointer
+		 * guess finds nothing: that is no root. (It looks up the
+		 * address before a return address.)
+		 */
 		if ((rc = unw_step(c)) == 0)
-			return (UNWIND_COMPLETE);
+			return (ip - ctx->noinfo_ip <= 1 ? UNWIND_FAILED :
+			    UNWIND_COMPLETE);
 		if (rc < 0)
 			return (ctx->past_copy ? UNWIND_TRUNCATED :
 			    UNWIND_FAILED);

@@ -62,24 +62,13 @@ fde_covers "$tmp/hot-df" .eh_frame "$(sym_addr "$tmp/hot-df" _start)" ||
     fail "_start has no .eh_frame FDE"
 
 # Stripped, with the debug file installed by build ID under an ID no other
-# file has, and removed at exit with the directories made for it.
+# file has.
 build hot-dfs
 objcopy --only-keep-debug "$tmp/hot-dfs" "$tmp/hot-dfs.debug"
 objcopy --strip-all "$tmp/hot-dfs"
 readelf -S "$tmp/hot-dfs" | grep -q '\.debug_frame' &&
     fail "hot-dfs still has .debug_frame"
-id=$(build_id "$tmp/hot-dfs")
-dbgdir=/usr/lib/debug/.build-id/$(echo $id | cut -c1-2)
-dbgfile=$dbgdir/$(echo $id | cut -c3-).debug
-[ ! -e "$dbgfile" ] || fail "$dbgfile exists already"
-at_exit "rm -f '$dbgfile'"
-for d in /usr/lib/debug /usr/lib/debug/.build-id "$dbgdir"; do
-	[ -d "$d" ] && continue
-	mkdir "$d"
-	rmdirs="'$d' $rmdirs"
-done
-[ -z "$rmdirs" ] || at_exit "rmdir $rmdirs"
-mv "$tmp/hot-dfs.debug" "$dbgfile"
+install_debug_file "$tmp/hot-dfs"
 
 # profile NAME PROG: profile PROG; leaves its stacks in $tmp/NAME.all and
 # those in hot_[abc] in $tmp/NAME.hot, and prints the figures.
@@ -98,16 +87,20 @@ profile() {
 	    "$(trace_count "$tmp/$name.hot") in hot_[abc]"
 	assert_ge "$(trace_share "$tmp/$name.all" traces_with 'hot_[abc]')" 90 \
 	    "$name: % of samples in hot_[abc]"
+	complete=$(pct "$(window_counter "$tmp/$name.log" complete)" \
+	    "$(window_counter "$tmp/$name.log" unwound)")
 }
 
 profile unstripped hot-df
 assert_ge "$(trace_share "$tmp/unstripped.hot" traces_with main _start)" 97 \
     "unstripped: % of those whose stack reaches main and _start"
+assert_ge "$complete" 97 "unstripped: % of stacks the daemon counts complete"
 
 # Names come from the debug file as well.
 profile debugfile hot-dfs
 assert_ge "$(trace_share "$tmp/debugfile.hot" traces_with main _start)" 97 \
     "debugfile: % of those whose stack reaches main and _start"
+assert_ge "$complete" 97 "debugfile: % of stacks the daemon counts complete"
 
 PROFDROP_NO_DEBUG_FRAME=1
 export PROFDROP_NO_DEBUG_FRAME
@@ -115,3 +108,4 @@ profile control hot-df
 unset PROFDROP_NO_DEBUG_FRAME
 assert_le "$(trace_share "$tmp/control.hot" traces_with main _start)" 50 \
     "control (no .debug_frame): % of those whose stack reaches main and _start"
+assert_le "$complete" 50 "control: % of stacks the daemon counts complete"

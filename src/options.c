@@ -16,6 +16,7 @@ struct options	 opts = {
 	.rotate = 60,
 	.unwind = UNWIND_AUTO,
 	.stack_size = PROFDROP_STACK_SIZE,
+	.unwind_memory = (size_t)PROFDROP_UNWIND_MEMORY << 20,
 	.offcpu_stack_size = PROFDROP_OFFCPU_STACK_SIZE,
 	.offcpu_min_us = PROFDROP_OFFCPU_MIN_US,
 	.kernel = 1,
@@ -44,6 +45,7 @@ static const struct option longopts[] = {
 	{ "rotate",	required_argument,	NULL, 'r' },
 	{ "stack-size",	required_argument,	NULL, 's' },
 	{ "unwind",	required_argument,	NULL, 'u' },
+	{ "unwind-memory", required_argument,	NULL, 'U' },
 	{ "verbose",	no_argument,		NULL, 'v' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 }
@@ -58,6 +60,7 @@ usage(FILE *f)
 	    "                 [--duration SECONDS] [--pid PID[,PID...]] "
 	    "[--cycles]\n"
 	    "                 [--unwind dwarf|fp|auto] [--stack-size BYTES]\n"
+	    "                 [--unwind-memory MIB]\n"
 	    "                 [--profiles cpu,offcpu,wall] "
 	    "[--offcpu-stack-size BYTES]\n"
 	    "                 [--offcpu-min-us MICROSECONDS]\n"
@@ -251,6 +254,11 @@ options_parse(int argc, char **argv)
 			break;
 		case 's':
 			opts.stack_size = parse_stack_size("stack-size", optarg);
+			break;
+		case 'U':
+			opts.unwind_memory = (size_t)parse_number(
+			    "unwind-memory", optarg, 1, 65536,
+			    "give 1 to 65536 MiB") << 20;
 			break;
 		case 'S':
 			opts.offcpu_stack_size = parse_stack_size(

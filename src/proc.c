@@ -527,6 +527,9 @@ proc_release(struct hnode *n, void *arg)
 
 	if (arg != NULL)
 		p->exited = 1;
+	/* libunwind's state for a process no sample needed goes too. */
+	if (p->unwind_window + 1 < proc_window)
+		unwind_proc_free(p);
 	htable_foreach(&p->threads, thread_sweep, p);
 	if (p->exited == 0 || p->exited >= proc_window)
 		return;
@@ -568,6 +571,27 @@ void
 proc_next_window(void)
 {
 	proc_window++;
+}
+
+struct proc_foreach_arg {
+	void	(*cb)(struct proc *, void *);
+	void	 *arg;
+};
+
+static void
+proc_foreach_one(struct hnode *n, void *arg)
+{
+	struct proc_foreach_arg	*fa = arg;
+
+	fa->cb(container_of(n, struct proc, node), fa->arg);
+}
+
+void
+proc_foreach(void (*cb)(struct proc *, void *), void *arg)
+{
+	struct proc_foreach_arg	 fa = { cb, arg };
+
+	htable_foreach(&procs, proc_foreach_one, &fa);
 }
 
 void

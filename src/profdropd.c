@@ -189,6 +189,7 @@ run(void)
 	int64_t		 stop_at = INT64_MAX, window_real, next_real, window_start;
 	int64_t		 timeout;
 	struct counters	 last = counters;
+	size_t		 bytes, tables, spaces;
 	int		 stopping = 0;
 
 	if (opts.duration != 0)
@@ -233,6 +234,10 @@ run(void)
 		log_debug("unwind time per stack: median %" PRIu64 " ns, p99 %"
 		    PRIu64 " ns", records_unwind_percentile(&counters, &last,
 		    0.5), records_unwind_percentile(&counters, &last, 0.99));
+		unwind_usage(&bytes, &tables, &spaces);
+		log_debug("unwind memory: %zu KiB of tables for %zu binaries, "
+		    "%zu address spaces; %zu names cached", bytes >> 10,
+		    tables, spaces, symcache_count());
 		last = counters;
 		window_real = next_real;
 		window_start = now;

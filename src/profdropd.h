@@ -64,6 +64,7 @@ struct dso {
 	unsigned int	 used_window;	/* last window a frame named it */
 	void		*unwind;	/* unwind.c tables, NULL until used */
 	int		 unwind_failed;
+	unsigned int	 unwind_refused;	/* window the memory cap said no */
 	void		*symbols;	/* symbols.c state, NULL until opened */
 	int		 symbols_failed;
 };
@@ -100,6 +101,7 @@ struct proc {
 	unsigned int	 map_generation;	/* bumped when maps change */
 	void		*unwind;	/* libunwind address space */
 	unsigned int	 unwind_generation;
+	unsigned int	 unwind_window;	/* last window it was used in */
 };
 
 /* One frame of an interned stack: a dso and an address inside it. */
@@ -146,6 +148,7 @@ struct options {
 	int		 use_cycles;	/* hardware cycles, not cpu-clock */
 	enum unwind_mode unwind;
 	unsigned int	 stack_size;	/* bytes of user stack per sample */
+	size_t		 unwind_memory;	/* cap on unwind tables, bytes */
 	unsigned int	 offcpu_stack_size;	/* ... per switch */
 	unsigned int	 offcpu_min_us;	/* shorter waits keep no user stack */
 	unsigned int	 profiles;	/* PROFILE_* bits to write */
@@ -192,6 +195,7 @@ struct sample_format {
 #define PROFDROP_STACK_SIZE	32768
 #define PROFDROP_OFFCPU_STACK_SIZE	8192
 #define PROFDROP_OFFCPU_MIN_US		50
+#define PROFDROP_UNWIND_MEMORY		256	/* MiB of unwind tables */
 
 /* x86-64 user registers AX..SS and R8..R15, as perf uses. */
 #define PROFDROP_REGS_MASK	0xff0fffULL
@@ -281,6 +285,7 @@ void		 proc_mmap(pid_t, uint64_t, uint64_t, uint64_t, uint32_t,
 const struct map *proc_find_map(struct proc *, uint64_t);
 void		 proc_next_window(void);
 void		 proc_sweep(void);
+void		 proc_foreach(void (*)(struct proc *, void *), void *);
 extern unsigned int proc_window;
 struct dso	*dso_kernel(void);
 struct dso	*dso_marker(const char *);
@@ -365,6 +370,7 @@ enum unwind_end {
 enum unwind_end	 unwind_sample(struct proc *, const uint64_t *, const void *,
 		     uint64_t, uint64_t *, size_t, size_t *);
 void		 unwind_proc_free(struct proc *);
+void		 unwind_usage(size_t *, size_t *, size_t *);
 void		 unwind_dso_free(struct dso *);
 
 /* debugframe.c */

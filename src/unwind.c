@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libunwind.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@ struct unwind_table {
 	size_t		 nloads;
 	struct debugframe *dframe;	/* NULL until an IP needs it */
 	int		 dframe_tried;
+	size_t		 bytes;		/* counted against --unwind-memory */
 };
 
 /* One sample being unwound: libunwind hands this to every accessor. */
@@ -69,6 +71,17 @@ struct unwind_ctx {
 };
 
 static int	 unwinding;
+static size_t	 table_bytes;	/* all tables' bytes */
+static size_t	 ntables;
+static size_t	 nspaces;	/* libunwind address spaces */
+static unsigned int refused_window;	/* last window the cap refused one */
+
+/*
+ * Address spaces kept at most; each holds libunwind's cache (~23 KiB).
+ * Tests lower it with PROFDROP_MAX_UNWIND_SPACES.
+ */
+#define UNWIND_MAX_SPACES	1024
+static size_t	 max_spaces;
 
 /*
  * libunwind blocks every signal around each use of its cache: two system
@@ -130,6 +143,9 @@ table_free(struct unwind_table *t)
 {
 	if (t == NULL)
 		return;
+	table_bytes -= t->bytes;
+	if (t->bytes != 0)
+		ntables--;
 	free(t->data);
 	free(t->loads);
 	debugframe_free(t->dframe);
@@ -263,22 +279,57 @@ fail:
 	return (NULL);
 }
 
+/*
+ * Count size bytes of tables against --unwind-memory; when they do not
+ * fit, say so once a window and return -1.
+ */
+static int
+table_charge(struct unwind_table *t, size_t size, const struct dso *d)
+{
+	if (table_bytes + size > opts.unwind_memory) {
+		if (refused_window != proc_window)
+			log_warnx("unwind tables use %zu KiB; with %s they "
+			    "would pass --unwind-memory: it and others are "
+			    "not unwound in this window", table_bytes >> 10,
+			    d->name);
+		refused_window = proc_window;
+		return (-1);
+	}
+	if (t->bytes == 0)
+		ntables++;
+	t->bytes += size;
+	table_bytes += size;
+	return (0);
+}
+
 static struct unwind_table *
 table_get(struct dso *d)
 {
-	int	 fd;
+	struct unwind_table	*t = NULL;
+	int			 fd;
 
 	if (d->unwind != NULL || d->unwind_failed)
 		return (d->unwind);
+	/* Refused: not again until the sweep may have made room. */
+	if (d->unwind_refused == proc_window)
+		return (NULL);
 	if ((fd = binary_open(d, NULL)) != -1) {
-		d->unwind = table_load(d, fd);
+		t = table_load(d, fd);
 		close(fd);
 	}
-	if (d->unwind == NULL) {
+	if (t == NULL) {
 		log_debug("%s: no usable ELF segments", d->name);
 		d->unwind_failed = 1;
+		return (NULL);
 	}
-	return (d->unwind);
+	if (table_charge(t, sizeof *t + (t->hi - t->lo) +
+	    t->nloads * sizeof *t->loads, d) != 0) {
+		table_free(t);
+		d->unwind_refused = proc_window;
+		return (NULL);
+	}
+	d->unwind = t;
+	return (t);
 }
 
 /* The first 8-aligned len bytes of [lo, hi), if there is room. */
@@ -352,6 +403,11 @@ table_debug_frame(struct unwind_table *t, struct dso *d)
 	if (table_place(t, t->dframe->len, &vaddr) != 0) {
 		log_debug("%s: no room for %zu bytes of .debug_frame",
 		    d->name, t->dframe->len);
+		debugframe_free(t->dframe);
+		t->dframe = NULL;
+		return (NULL);
+	}
+	if (table_charge(t, t->dframe->len, d) != 0) {
 		debugframe_free(t->dframe);
 		t->dframe = NULL;
 		return (NULL);
@@ -557,10 +613,37 @@ static unw_accessors_t accessors = {
  * An address space per process: libunwind caches by address, and the
  * same address means different code in different processes.
  */
+/* Drop the address space of a process not sampled since *arg. */
+static void
+unwind_space_drop(struct proc *p, void *arg)
+{
+	if (p->unwind_window < *(unsigned int *)arg)
+		unwind_proc_free(p);
+}
+
 static unw_addr_space_t
 unwind_space(struct proc *p)
 {
+	const char	*env;
+	unsigned int	 before;
+
+	p->unwind_window = proc_window;
+	if (max_spaces == 0 && (env = getenv("PROFDROP_MAX_UNWIND_SPACES")) !=
+	    NULL)
+		max_spaces = strtoul(env, NULL, 10);
+	if (max_spaces == 0)
+		max_spaces = UNWIND_MAX_SPACES;
 	if (p->unwind == NULL) {
+		/* At the cap, first what this window has not used, then all. */
+		if (nspaces >= max_spaces) {
+			before = proc_window;
+			proc_foreach(unwind_space_drop, &before);
+		}
+		if (nspaces >= max_spaces) {
+			before = UINT_MAX;
+			proc_foreach(unwind_space_drop, &before);
+		}
+		nspaces++;
 		p->unwind = unw_create_addr_space(&accessors, 0);
 		if (p->unwind == NULL)
 			fatalx("unw_create_addr_space failed");
@@ -639,9 +722,20 @@ unwind_sample(struct proc *p, const uint64_t *regs, const void *stack,
 void
 unwind_proc_free(struct proc *p)
 {
-	if (p->unwind != NULL)
-		unw_destroy_addr_space(p->unwind);
+	if (p->unwind == NULL)
+		return;
+	unw_destroy_addr_space(p->unwind);
 	p->unwind = NULL;
+	nspaces--;
+}
+
+/* What the unwinder holds: tables' bytes, binaries with tables, spaces. */
+void
+unwind_usage(size_t *bytes, size_t *tables, size_t *spaces)
+{
+	*bytes = table_bytes;
+	*tables = ntables;
+	*spaces = nspaces;
 }
 
 void

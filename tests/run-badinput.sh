@@ -42,6 +42,9 @@ bad unwind --output-dir "$out" --unwind lbr
 bad stack-size --output-dir "$out" --stack-size 100
 bad stack-size --output-dir "$out" --stack-size 70000
 bad offcpu-stack-size --output-dir "$out" --offcpu-stack-size 0
+bad unwind-memory --output-dir "$out" --unwind-memory 0
+bad unwind-memory --output-dir "$out" --unwind-memory 70000
+bad unwind-memory --output-dir "$out" --unwind-memory 1M
 bad profiles --output-dir "$out" --profiles cpu,heap
 bad profiles --output-dir "$out" --profiles ,
 bad offcpu-min-us --output-dir "$out" --offcpu-min-us -1

@@ -1,7 +1,8 @@
 /*
  * Find the file a mapping names, as the process saw it: by its path when
  * that is still the same file, else through the process's own root (its
- * mount namespace), so container binaries resolve too.
+ * mount namespace), so container binaries resolve too, else through the
+ * mapping itself in /proc/PID/map_files.
  */
 
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +126,14 @@ binary_open(const struct dso *dso, char **path)
 	if (dso->pid <= 0)
 		return (-1);
 	xasprintf(&alt, "/proc/%d/root%s", (int)dso->pid, dso->name);
-	if ((fd = binary_try(dso, alt)) != -1 && path != NULL)
+	if ((fd = binary_try(dso, alt)) == -1 && dso->map_end != 0) {
+		/* Renamed over (an upgrade) or deleted: the mapped file. */
+		free(alt);
+		xasprintf(&alt, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
+		    (int)dso->pid, dso->map_start, dso->map_end);
+		fd = binary_try(dso, alt);
+	}
+	if (fd != -1 && path != NULL)
 		*path = alt;
 	else
 		free(alt);

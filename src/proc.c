@@ -167,6 +167,13 @@ maps_insert(struct proc *p, uint64_t start, uint64_t end, uint64_t pgoff,
 	struct map	*m, tail, new = { start, end, pgoff, prot, d };
 	size_t		 i = 0;
 
+	/* The newest mapping: where the mapped file is found if renamed. */
+	if (d->kind == DSO_FILE) {
+		d->pid = p->pid;
+		d->map_start = start;
+		d->map_end = end;
+	}
+
 	while (i < p->nmaps) {
 		m = &p->maps[i];
 		if (m->end <= start || m->start >= end)

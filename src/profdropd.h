@@ -55,6 +55,8 @@ struct dso {
 	enum dso_kind	 kind;
 	char		*name;		/* path as the kernel names it */
 	pid_t		 pid;		/* owner, for DSO_ANON and paths */
+	uint64_t	 map_start;	/* a mapping of it in pid */
+	uint64_t	 map_end;
 	uint64_t	 dev;
 	uint64_t	 ino;
 	unsigned char	 build_id[20];

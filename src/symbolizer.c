@@ -35,6 +35,8 @@ struct symreq {
 	uint64_t	 serial;
 	uint64_t	 dev;
 	uint64_t	 ino;
+	uint64_t	 map_start;
+	uint64_t	 map_end;
 	int32_t		 pid;
 	uint32_t	 kind;
 	uint32_t	 window;
@@ -78,6 +80,8 @@ serve_dso(const struct symreq *rq, const char *name)
 	sd->dso.dev = rq->dev;
 	sd->dso.ino = rq->ino;
 	sd->dso.pid = rq->pid;
+	sd->dso.map_start = rq->map_start;
+	sd->dso.map_end = rq->map_end;
 	htable_insert(&symdsos, &sd->node, h);
 	return (sd);
 }
@@ -301,6 +305,8 @@ symbolizer_batch(const struct frame *f, size_t n, unsigned char *buf)
 	rq.serial = f->dso->serial;
 	rq.dev = f->dso->dev;
 	rq.ino = f->dso->ino;
+	rq.map_start = f->dso->map_start;
+	rq.map_end = f->dso->map_end;
 	rq.pid = f->dso->pid;
 	rq.kind = f->dso->kind;
 	rq.window = proc_window;

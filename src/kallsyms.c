@@ -63,11 +63,20 @@ static int
 kallsyms_parse(char *line, uint64_t *addr, char **name, char **module)
 {
 	char	*ep, *cp;
+	int	 digit;
 
-	errno = 0;
-	*addr = strtoull(line, &ep, 16);
-	if (ep == line || errno != 0 || ep[0] != ' ' || ep[1] == '\0' ||
-	    ep[2] != ' ')
+	/* Sixteen hex digits at most: strtoull costs more than reading. */
+	*addr = 0;
+	for (ep = line; ep - line < 16; ep++) {
+		if (*ep >= '0' && *ep <= '9')
+			digit = *ep - '0';
+		else if (*ep >= 'a' && *ep <= 'f')
+			digit = *ep - 'a' + 10;
+		else
+			break;
+		*addr = *addr << 4 | digit;
+	}
+	if (ep == line || ep[0] != ' ' || ep[1] == '\0' || ep[2] != ' ')
 		return (0);
 	switch (ep[1]) {
 	case 't':
@@ -99,12 +108,14 @@ kallsyms_load(char **cause)
 	size_t		 linecap = 0, kcap = 4096, nfunc = 0;
 	uint64_t	 addr;
 	uint32_t	 lastmod = KALLSYMS_NONE;
+	int		 sorted = 1;
 
 	kallsyms_free();
 	if ((f = fopen(KALLSYMS_PATH, "re")) == NULL) {
 		xasprintf(cause, "%s: %s", KALLSYMS_PATH, strerror(errno));
 		return (-1);
 	}
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
 	arenacap = 65536;
 	arena = xmalloc(arenacap);
 	ksyms = xreallocarray(NULL, kcap, sizeof *ksyms);
@@ -123,6 +134,8 @@ kallsyms_load(char **cause)
 		else if (lastmod == KALLSYMS_NONE ||
 		    strcmp(arena + lastmod, module) != 0)
 			lastmod = kallsyms_intern(module);
+		if (nksyms > 0 && addr < ksyms[nksyms - 1].addr)
+			sorted = 0;
 		ksyms[nksyms].addr = addr;
 		ksyms[nksyms].module = lastmod;
 		if ((ksyms[nksyms].name = kallsyms_intern(name)) ==
@@ -150,7 +163,9 @@ kallsyms_load(char **cause)
 	free(line);
 	fclose(f);
 
-	qsort(ksyms, nksyms, sizeof *ksyms, kallsyms_cmp);
+	/* The file is mostly in address order; aliases keep file order. */
+	if (!sorted)
+		qsort(ksyms, nksyms, sizeof *ksyms, kallsyms_cmp);
 	ksyms = xreallocarray(ksyms, nksyms, sizeof *ksyms);
 	arena = xreallocarray(arena, arenalen, 1);
 	arenacap = arenalen;

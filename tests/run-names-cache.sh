@@ -11,7 +11,7 @@ unset DEBUGINFOD_URLS
 
 hz=499 rot=1 secs=6
 src=$srcdir/hot631.c
-hot_a_line=$(grep -n '^NOINLINE void hot_a(' "$src" | cut -d: -f1)
+hot_a_line=$(hot_a_line)
 
 build_stripped "$src" "$tmp/hot-kept"
 install_debug_file "$tmp/hot-kept"
@@ -25,12 +25,7 @@ kept_pid=$prog_pid
 mkdir "$tmp/out"
 start_sampling "$tmp/log" --verbose --frequency $hz --rotate $rot \
     --duration $secs --output-dir "$tmp/out"
-n=0
-until [ -n "$(profiles "$tmp/out")" ]; do
-	[ $n -lt 100 ] || fail "no profile within 5 s"
-	sleep 0.05
-	n=$((n + 1))
-done
+wait_profile "$tmp/out"
 rm "$kept_debug" "$late_debug"
 # Its first sample comes after the debug file went: nothing to name it by.
 start_program "$tmp/hot-late" $((secs + 5))

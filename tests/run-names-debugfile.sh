@@ -12,7 +12,7 @@ unset DEBUGINFOD_URLS
 
 hz=499 secs=3
 src=$srcdir/hot631.c
-hot_a_line=$(grep -n '^NOINLINE void hot_a(' "$src" | cut -d: -f1)
+hot_a_line=$(hot_a_line)
 
 build() { build_stripped "$src" "$tmp/$1"; }
 

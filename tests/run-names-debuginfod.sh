@@ -19,7 +19,7 @@ hz=199 secs=3 timeout=2
 src=$srcdir/hot631.c
 cc=${CC:-cc}
 command -v "$cc" >/dev/null 2>&1 || fail "no C compiler: set CC"
-hot_a_line=$(grep -n '^NOINLINE void hot_a(' "$src" | cut -d: -f1)
+hot_a_line=$(hot_a_line)
 
 # hot631 with a build ID of its own, stripped of everything; only the
 # server has its debug file.

@@ -10,7 +10,7 @@ unset DEBUGINFOD_URLS
 
 hz=499 rot=1 secs=6
 src=$srcdir/hot631.c
-hot_a_line=$(grep -n '^NOINLINE void hot_a(' "$src" | cut -d: -f1)
+hot_a_line=$(hot_a_line)
 for prog in hot-before hot-after; do
 	build_stripped "$src" "$tmp/$prog"
 	install_debug_file "$tmp/$prog"
@@ -22,12 +22,7 @@ mkdir "$tmp/out"
 start_sampling "$tmp/log" --verbose --frequency $hz --rotate $rot \
     --duration $secs --output-dir "$tmp/out"
 sym=$(pgrep -P $pd_pid -x profdropd-sym) || fail "no symbolizer process"
-n=0
-until [ -n "$(profiles "$tmp/out")" ]; do
-	[ $n -lt 100 ] || fail "no profile within 5 s"
-	sleep 0.05
-	n=$((n + 1))
-done
+wait_profile "$tmp/out"
 kill -KILL $sym
 start_program "$tmp/hot-after" $((secs + 5))
 after_pid=$prog_pid

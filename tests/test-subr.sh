@@ -190,6 +190,21 @@ profiles() {
 	ls "$1" | grep '^cpu-.*\.pb\.gz$' || true
 }
 
+# hot_a_line: the line of tests/hot631.c where hot_a begins.
+hot_a_line() {
+	grep -n '^NOINLINE void hot_a(' "$srcdir/hot631.c" | cut -d: -f1
+}
+
+# wait_profile DIR: wait, 5 s at most, for a finished profile in DIR.
+wait_profile() {
+	_wp_n=0
+	until [ -n "$(profiles "$1")" ]; do
+		[ $_wp_n -lt 100 ] || fail "no profile in $1 within 5 s"
+		sleep 0.05
+		_wp_n=$((_wp_n + 1))
+	done
+}
+
 # start_busy SECONDS [NAME]: run hot631 (as NAME) in the background; sets busy_pid.
 start_busy() {
 	exe=$HOT631

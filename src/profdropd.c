@@ -182,6 +182,19 @@ end_window(int64_t start_real, int64_t duration, int last)
 	proc_sweep();
 }
 
+/* In the symbolizer: the daemon's tables, of no use there, freed. */
+static void
+forget_tables(void)
+{
+	stacks_free(cpu_stacks);
+	stacks_free(wall_stacks);
+	cpu_stacks = wall_stacks = NULL;
+	offcpu_free();
+	proc_free();
+	symcache_free();
+	kallsyms_free();
+}
+
 static void
 run(void)
 {
@@ -301,7 +314,7 @@ main(int argc, char **argv)
 		log_init(0, opts.verbose);
 	}
 
-	symbolizer_start();
+	symbolizer_start(forget_tables);
 	run();
 	writer_reap(0);
 	symbolizer_stop();

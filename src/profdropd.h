@@ -54,9 +54,9 @@ struct dso {
 	struct hnode	 node;
 	enum dso_kind	 kind;
 	char		*name;		/* path as the kernel names it */
-	pid_t		 pid;		/* owner, for DSO_ANON and paths */
-	uint64_t	 map_start;	/* a mapping of it in pid */
-	uint64_t	 map_end;
+	pid_t		 pid;		/* owner of DSO_ANON; for files, */
+	uint64_t	 map_start;	/* the newest process to map it, */
+	uint64_t	 map_end;	/* and where */
 	uint64_t	 dev;
 	uint64_t	 ino;
 	unsigned char	 build_id[20];
@@ -425,11 +425,11 @@ size_t		 symcache_count(void);
 void		 symcache_free(void);
 
 /* symbolizer.c */
-void		 symbolizer_start(void);
+void		 symbolizer_start(void (*)(void));
 void		 symbolizer_check(void);
 void		 symbolizer_detach(void);
 void		 symbolizer_stop(void);
-size_t		 symbolizer_name(struct frame *, size_t);
+void		 symbolizer_name(struct frame *, size_t, unsigned char *);
 
 /* pprof.c */
 struct pprof;

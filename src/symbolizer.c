@@ -28,7 +28,8 @@
 #define SYMBOLIZER_KEEP		3	/* windows a binary may go unused */
 #define SYMBOLIZER_MAX_RSS	(128 << 20)	/* bytes, debug data mostly */
 #define SYMBOLIZER_TIMEOUT	120	/* seconds a writer waits for a reply */
-#define SYMBOLIZER_RESTARTS	8
+#define SYMBOLIZER_RESTARTS	8	/* deaths in a row before giving up */
+#define SYMBOLIZER_FORGIVE	10	/* windows up that reset the count */
 
 /* A request: naddrs addresses in one binary, then its name. */
 struct symreq {
@@ -45,9 +46,15 @@ struct symreq {
 	uint32_t	 pad;
 };
 
+/* One reply per address, in order; the packed names follow if named. */
+struct symreply {
+	uint64_t	 serial;
+	uint64_t	 addr;
+	uint64_t	 named;
+};
+
 #define SYMREQ_MAX	(sizeof(struct symreq) + SYMBOLIZER_BATCH * 8 + PATH_MAX)
-/* Each reply: a flag (named or not), then the packed names if named. */
-#define SYMREPLY_MAX	(8 + SYMCACHE_MAX_PACKED)
+#define SYMREPLY_MAX	(sizeof(struct symreply) + SYMCACHE_MAX_PACKED)
 
 struct symdso {
 	struct hnode	 node;
@@ -59,7 +66,10 @@ struct symdso {
 static int		 sym_fd = -1;
 static pid_t		 sym_pid = -1;
 static int		 sym_restarts;
+static unsigned int	 sym_started;	/* window it was last started in */
+static void		(*sym_forget)(void);
 static struct htable	 symdsos;
+static size_t		 serve_base;	/* resident bytes when it started */
 
 static struct symdso *
 serve_dso(const struct symreq *rq, const char *name)
@@ -134,22 +144,45 @@ serve_evict(unsigned int window)
 	if (window > SYMBOLIZER_KEEP)
 		serve_drop_before(window - SYMBOLIZER_KEEP);
 	if (symdsos.count < SYMBOLIZER_MAX_DSOS &&
-	    serve_rss() <= SYMBOLIZER_MAX_RSS)
+	    serve_rss() <= serve_base + SYMBOLIZER_MAX_RSS)
 		return;
 	serve_drop_before(window);
 	if (symdsos.count >= SYMBOLIZER_MAX_DSOS ||
-	    serve_rss() > SYMBOLIZER_MAX_RSS)
+	    serve_rss() > serve_base + SYMBOLIZER_MAX_RSS)
 		serve_drop_before(UINT_MAX);
 }
 
+/* send(2), again when a signal interrupts it. */
+static ssize_t
+send_all(int fd, const void *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while ((n = send(fd, buf, len, 0)) == -1 && errno == EINTR)
+		;
+	return (n);
+}
+
+static ssize_t
+recv_one(int fd, void *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while ((n = recv(fd, buf, len, 0)) == -1 && errno == EINTR)
+		;
+	return (n);
+}
+
+/* Answer one request; -1 if it is malformed (1 if the reply failed). */
 static int
 serve_request(int fd, const unsigned char *buf, size_t len, unsigned char *out)
 {
 	struct symreq		 rq;
+	struct symreply		 reply;
 	struct symbol_info	 info;
 	struct symdso		*sd;
 	const char		*name;
-	uint64_t		 addr, named;
+	uint64_t		 addr;
 	size_t			 i, n;
 	int			 failed;
 
@@ -177,11 +210,13 @@ serve_request(int fd, const unsigned char *buf, size_t len, unsigned char *out)
 		memset(&info, 0, sizeof info);
 		symbols_lookup(&sd->dso, addr, &info);
 		n = info.nlines == 0 ? 0 : symcache_pack(rq.serial, addr, &info,
-		    out + 8, SYMCACHE_MAX_PACKED);
-		named = n != 0;
-		memcpy(out, &named, 8);
-		if (send(fd, out, 8 + n, 0) == -1)
-			return (-1);
+		    out + sizeof reply, SYMCACHE_MAX_PACKED);
+		reply.serial = rq.serial;
+		reply.addr = addr;
+		reply.named = n != 0;
+		memcpy(out, &reply, sizeof reply);
+		if (send_all(fd, out, sizeof reply + n) == -1)
+			return (1);
 	}
 	if (!failed && sd->dso.symbols_failed)
 		sd->failed_window = rq.window;
@@ -193,33 +228,38 @@ serve(int fd)
 {
 	unsigned char	*buf = xmalloc(SYMREQ_MAX), *out = xmalloc(SYMREPLY_MAX);
 	ssize_t		 n;
+	int		 rc;
 
 	prctl(PR_SET_NAME, "profdropd-sym");
+	/* The daemon stops it by closing the socket. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	/* The daemon's tables are of no use here: give their memory back. */
-	kallsyms_free();
+	if (sym_forget != NULL)
+		sym_forget();
+	malloc_trim(0);
+	serve_base = serve_rss();
 	htable_init(&symdsos, 256);
-	for (;;) {
-		if ((n = recv(fd, buf, SYMREQ_MAX, 0)) == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
+	while ((n = recv_one(fd, buf, SYMREQ_MAX)) > 0) {
+		if ((rc = serve_request(fd, buf, n, out)) < 0)
+			log_warnx("symbolizer: a malformed request; stopping");
+		if (rc != 0)
 			break;
-		if (serve_request(fd, buf, n, out) != 0) {
-			log_warnx("symbolizer: a bad request; stopping");
-			break;
-		}
 	}
 	_exit(0);
 }
 
-/* Start the symbolizer, or say why the writers name by themselves. */
+/*
+ * Start the symbolizer, or say why the writers name by themselves. In the
+ * new process, forget (if not NULL) frees what the daemon holds.
+ */
 void
-symbolizer_start(void)
+symbolizer_start(void (*forget)(void))
 {
 	int	 sv[2];
 
+	if (forget != NULL)
+		sym_forget = forget;
 	if (sym_restarts > SYMBOLIZER_RESTARTS) {
 		log_warnx("the symbolizer keeps exiting; window writers "
 		    "name addresses by themselves from now on");
@@ -242,6 +282,7 @@ symbolizer_start(void)
 	}
 	close(sv[1]);
 	sym_fd = sv[0];
+	sym_started = proc_window;
 }
 
 /* In the daemon: restart the symbolizer if it died. */
@@ -250,15 +291,21 @@ symbolizer_check(void)
 {
 	int	 status;
 
-	if (sym_pid == -1 || waitpid(sym_pid, &status, WNOHANG) != sym_pid)
+	if (sym_pid == -1)
 		return;
+	if (waitpid(sym_pid, &status, WNOHANG) != sym_pid) {
+		/* Up long enough: its earlier deaths are forgiven. */
+		if (proc_window - sym_started >= SYMBOLIZER_FORGIVE)
+			sym_restarts = 0;
+		return;
+	}
 	log_warnx("the symbolizer exited (status %#x); starting it again",
 	    status);
 	close(sym_fd);
 	sym_fd = -1;
 	sym_pid = -1;
 	sym_restarts++;
-	symbolizer_start();
+	symbolizer_start(NULL);
 }
 
 /* In a writer that may not talk to the symbolizer: forget it. */
@@ -270,12 +317,35 @@ symbolizer_detach(void)
 	sym_fd = -1;
 }
 
+/*
+ * A conversation went wrong: replies may be left in the socket for the
+ * next writer to misread. Kill the symbolizer; the daemon starts a clean
+ * one.
+ */
+static void
+symbolizer_abandon(void)
+{
+	log_warnx("the symbolizer did not answer as it should; naming here");
+	if (sym_pid != -1)
+		kill(sym_pid, SIGKILL);
+	symbolizer_detach();
+}
+
+/* Stop it: the closed socket tells it to; a busy one gets 2 s. */
 void
 symbolizer_stop(void)
 {
+	int	 i;
+
 	symbolizer_detach();
-	if (sym_pid != -1)
+	if (sym_pid == -1)
+		return;
+	for (i = 0; i < 200 && waitpid(sym_pid, NULL, WNOHANG) == 0; i++)
+		usleep(10000);
+	if (i == 200) {
+		kill(sym_pid, SIGKILL);
 		waitpid(sym_pid, NULL, 0);
+	}
 	sym_pid = -1;
 }
 
@@ -289,18 +359,23 @@ symbolizer_frame_cmp(const void *a, const void *b)
 	return (fa->addr < fb->addr ? -1 : fa->addr > fb->addr);
 }
 
-/* Ask for one batch of addresses in one binary; keep the answers. */
+/*
+ * Ask for one batch of addresses in one binary; keep the names, and mark
+ * in answered the frames the symbolizer answered.
+ */
 static int
-symbolizer_batch(const struct frame *f, size_t n, unsigned char *buf)
+symbolizer_batch(const struct frame *f, size_t n, unsigned char *answered,
+    unsigned char *buf)
 {
 	struct symreq		 rq;
+	struct symreply		 reply;
 	struct symbol_info	 info;
-	uint64_t		 named, serial, addr;
+	uint64_t		 serial, addr;
 	size_t			 i, namelen = strlen(f->dso->name) + 1;
 	ssize_t			 len;
 
 	if (namelen > PATH_MAX)
-		return (0);
+		return (0);	/* no such path: leave them to the writer */
 	memset(&rq, 0, sizeof rq);
 	rq.serial = f->dso->serial;
 	rq.dev = f->dso->dev;
@@ -316,37 +391,41 @@ symbolizer_batch(const struct frame *f, size_t n, unsigned char *buf)
 	for (i = 0; i < n; i++)
 		memcpy(buf + sizeof rq + i * 8, &f[i].addr, 8);
 	memcpy(buf + sizeof rq + n * 8, f->dso->name, namelen);
-	if (send(sym_fd, buf, sizeof rq + n * 8 + namelen, 0) == -1)
+	if (send_all(sym_fd, buf, sizeof rq + n * 8 + namelen) == -1)
 		return (-1);
 	for (i = 0; i < n; i++) {
-		if ((len = recv(sym_fd, buf, SYMREPLY_MAX, 0)) < 8)
+		if ((len = recv_one(sym_fd, buf, SYMREPLY_MAX)) <
+		    (ssize_t)sizeof reply)
 			return (-1);
-		memcpy(&named, buf, 8);
-		if (!named)
-			continue;
-		if (symcache_unpack(buf + 8, len - 8, &serial, &addr,
-		    &info) == 0 || serial != f->dso->serial ||
-		    addr != f[i].addr)
+		memcpy(&reply, buf, sizeof reply);
+		if (reply.serial != f->dso->serial || reply.addr != f[i].addr)
 			return (-1);
-		symcache_add(f->dso, addr, &info);
+		if (reply.named && (symcache_unpack(buf + sizeof reply,
+		    len - sizeof reply, &serial, &addr, &info) == 0 ||
+		    serial != reply.serial || addr != reply.addr))
+			return (-1);
+		if (reply.named)
+			symcache_add(f->dso, addr, &info);
+		answered[i] = 1;
 	}
 	return (0);
 }
 
 /*
  * Have the symbolizer name the frames into the names cache. The frames
- * are sorted here; returns how many of them, from the first, it answered
- * (named or found nameless).
+ * are sorted here; answered[i] is set for each frame it answered (named,
+ * or found nameless), in the sorted order.
  */
-size_t
-symbolizer_name(struct frame *frames, size_t n)
+void
+symbolizer_name(struct frame *frames, size_t n, unsigned char *answered)
 {
 	struct timeval	 tv = { SYMBOLIZER_TIMEOUT, 0 };
 	unsigned char	*buf;
 	size_t		 i, j;
 
+	memset(answered, 0, n);
 	if (sym_fd == -1 || n == 0)
-		return (0);
+		return;
 	setsockopt(sym_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	qsort(frames, n, sizeof *frames, symbolizer_frame_cmp);
 	buf = xmalloc(SYMREQ_MAX > SYMREPLY_MAX ? SYMREQ_MAX : SYMREPLY_MAX);
@@ -354,12 +433,11 @@ symbolizer_name(struct frame *frames, size_t n)
 		for (j = i + 1; j < n && j - i < SYMBOLIZER_BATCH &&
 		    frames[j].dso == frames[i].dso; j++)
 			;
-		if (symbolizer_batch(&frames[i], j - i, buf) != 0) {
-			log_warn("the symbolizer did not answer; naming here");
-			symbolizer_detach();
+		if (symbolizer_batch(&frames[i], j - i, answered + i,
+		    buf) != 0) {
+			symbolizer_abandon();
 			break;
 		}
 	}
 	free(buf);
-	return (i);
 }

@@ -45,11 +45,15 @@ struct symcache_entry {
 	struct symcache_rec	 rec;		/* text follows the entry */
 };
 
-/* What one child tells the daemon; shared memory, set up before fork. */
+/*
+ * What one child tells the daemon. The handle is the daemon's own: a
+ * child (parsing hostile binaries) writes only to the shared memory, and
+ * the daemon trusts nothing it reads back there.
+ */
 struct symcache_report {
+	unsigned char	*shared;	/* used flags, records' length, records */
 	size_t		 size;		/* of the mapping */
-	size_t		 nslots;	/* used flags, then records, follow */
-	size_t		 used;		/* bytes of records */
+	size_t		 nslots;	/* used flags */
 	unsigned int	 window;
 };
 
@@ -92,16 +96,23 @@ symcache_line_info(const struct symcache_line *sl, const char *text,
 	out->start_line = sl->start_line;
 }
 
-static unsigned char *
-report_flags(struct symcache_report *r)
+static size_t
+report_flags_size(const struct symcache_report *r)
 {
-	return ((unsigned char *)(r + 1));
+	return ((r->nslots + 7) & ~(size_t)7);
+}
+
+/* The bytes of records the child says it wrote. */
+static size_t *
+report_used(const struct symcache_report *r)
+{
+	return ((size_t *)(r->shared + report_flags_size(r)));
 }
 
 static unsigned char *
-report_records(struct symcache_report *r)
+report_records(const struct symcache_report *r)
 {
-	return (report_flags(r) + ((r->nslots + 7) & ~(size_t)7));
+	return (r->shared + report_flags_size(r) + sizeof(size_t));
 }
 
 static struct symcache_entry *
@@ -131,7 +142,7 @@ symcache_lookup(const struct dso *d, uint64_t addr, struct symbol_info *info)
 	if (report == NULL)
 		e->used_window = proc_window;
 	else if (e->slot < report->nslots)
-		report_flags(report)[e->slot] = 1;
+		report->shared[e->slot] = 1;
 	info->vaddr = e->rec.vaddr;
 	info->nlines = e->rec.nlines;
 	for (i = 0; i < e->rec.nlines; i++)
@@ -198,7 +209,8 @@ symcache_insert(const struct symcache_rec *rec, const char *text)
 	struct symcache_entry	*e;
 	size_t			 size = sizeof *e + rec->textlen;
 
-	if (bytes + size > SYMCACHE_MAX_BYTES)
+	/* A child's copy dies with it; the daemon's is capped. */
+	if (report == NULL && bytes + size > SYMCACHE_MAX_BYTES)
 		return;
 	e = xmalloc(size);
 	e->rec = *rec;
@@ -285,7 +297,9 @@ symcache_unpack(const void *buf, size_t size, uint64_t *serial,
 	if (size < sizeof rec)
 		return (0);
 	memcpy(&rec, buf, sizeof rec);
-	if (rec.textlen > size - sizeof rec || !symcache_valid(&rec, text))
+	if (rec.textlen > size - sizeof rec ||
+	    ((sizeof rec + rec.textlen + 7) & ~(size_t)7) > size ||
+	    !symcache_valid(&rec, text))
 		return (0);
 	*serial = rec.serial;
 	*addr = rec.addr;
@@ -299,13 +313,12 @@ symcache_unpack(const void *buf, size_t size, uint64_t *serial,
 static void
 symcache_keep(uint64_t serial, uint64_t addr, const struct symbol_info *info)
 {
-	static unsigned char	*buf;
+	unsigned char	*buf = xmalloc(SYMCACHE_MAX_PACKED);
 
-	if (buf == NULL)
-		buf = xmalloc(SYMCACHE_MAX_PACKED);
 	if (symcache_pack(serial, addr, info, buf, SYMCACHE_MAX_PACKED) != 0)
 		symcache_insert((struct symcache_rec *)buf,
 		    (char *)buf + sizeof(struct symcache_rec));
+	free(buf);
 }
 
 /* Remember what addr in d was named; in a child, tell the daemon too. */
@@ -318,11 +331,11 @@ symcache_add(const struct dso *d, uint64_t addr, const struct symbol_info *info)
 	if (info->nlines == 0)
 		return;
 	if (report != NULL) {
-		at = report_records(report) + report->used;
-		end = (unsigned char *)report + report->size;
+		at = report_records(report) + *report_used(report);
+		end = report->shared + report->size;
 		if ((len = symcache_pack(d->serial, addr, info, at,
 		    end - at)) != 0) {
-			report->used += len;
+			*report_used(report) += len;
 			symcache_insert((struct symcache_rec *)at,
 			    (char *)at + sizeof(struct symcache_rec));
 			return;
@@ -335,27 +348,31 @@ symcache_add(const struct dso *d, uint64_t addr, const struct symbol_info *info)
 struct symcache_report *
 symcache_report_new(void)
 {
-	struct symcache_report	*r;
-	size_t			 size;
+	struct symcache_report	*r = xcalloc(1, sizeof *r);
 
-	size = sizeof *r + ((nslots + 7) & ~(size_t)7) + SYMCACHE_REPORT_BYTES;
-	r = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS |
-	    MAP_NORESERVE, -1, 0);
-	if (r == MAP_FAILED) {
-		log_warn("mmap of %zu bytes for the symbol cache", size);
-		return (NULL);
-	}
-	r->size = size;
 	r->nslots = nslots;
 	r->window = proc_window;
+	r->size = report_flags_size(r) + sizeof(size_t) +
+	    SYMCACHE_REPORT_BYTES;
+	r->shared = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r->shared == MAP_FAILED) {
+		log_warn("mmap of %zu bytes for the names cache", r->size);
+		free(r);
+		return (NULL);
+	}
 	return (r);
 }
 
-/* In the child: report to r from now on. */
+/*
+ * In the child: report to r from now on. New entries take slots past
+ * the daemon's, so a used flag never names one of them.
+ */
 void
 symcache_report_to(struct symcache_report *r)
 {
 	report = r;
+	freeslot = nslots;
 }
 
 static void
@@ -376,21 +393,23 @@ symcache_remove(struct symcache_entry *e)
 void
 symcache_absorb(struct symcache_report *r, int ok)
 {
-	const unsigned char	*flags, *p, *end;
+	const unsigned char	*p, *end;
 	struct symbol_info	 info;
 	uint64_t		 serial, addr;
-	size_t			 i, len;
+	size_t			 i, len, used;
 
 	if (r == NULL)
 		return;
-	flags = report_flags(r);
 	for (i = 0; ok && i < r->nslots && i < nslots; i++) {
-		if (flags[i] && slots[i] != NULL &&
+		if (r->shared[i] && slots[i] != NULL &&
 		    slots[i]->used_window < r->window)
 			slots[i]->used_window = r->window;
 	}
 	p = report_records(r);
-	end = p + (r->used < r->size ? r->used : 0);
+	end = r->shared + r->size;
+	memcpy(&used, report_used(r), sizeof used);
+	if (used < (size_t)(end - p))
+		end = p + used;
 	while (ok && (len = symcache_unpack(p, end - p, &serial, &addr,
 	    &info)) != 0) {
 		if (symcache_find(serial, addr) == NULL)
@@ -398,7 +417,8 @@ symcache_absorb(struct symcache_report *r, int ok)
 			    (const char *)p + sizeof(struct symcache_rec));
 		p += len;
 	}
-	munmap(r, r->size);
+	munmap(r->shared, r->size);
+	free(r);
 	for (i = 0; i < nslots; i++) {
 		if (slots[i] != NULL &&
 		    slots[i]->used_window + SYMCACHE_KEEP < proc_window)

@@ -51,6 +51,7 @@ struct unwind_table {
 	size_t		 nloads;
 	struct debugframe *dframe;	/* NULL until an IP needs it */
 	int		 dframe_tried;
+	unsigned int	 dframe_refused;	/* window the cap said no */
 	size_t		 bytes;		/* counted against --unwind-memory */
 };
 
@@ -213,6 +214,9 @@ table_load_eh(struct unwind_table *t, int fd, const GElf_Phdr *hdr,
 	}
 	if (i == t->nloads)
 		return (-1);
+	/* Checked before reading, so a refused table costs no I/O. */
+	if (table_bytes + (hi - lo) > opts.unwind_memory)
+		return (-2);
 	t->data = xmalloc(hi - lo);
 	if (read_exact(fd, t->data, hi - lo,
 	    t->loads[i].offset + (lo - t->loads[i].vaddr)) != 0) {
@@ -232,13 +236,14 @@ table_load_eh(struct unwind_table *t, int fd, const GElf_Phdr *hdr,
  * without, .debug_frame may still serve.
  */
 static struct unwind_table *
-table_load(struct dso *d, int fd)
+table_load(struct dso *d, int fd, int *over)
 {
 	struct unwind_table	*t;
 	struct stat		 st;
 	Elf			*elf;
 	GElf_Phdr		 ph, hdr;
 	size_t			 n, i;
+	int			 rc;
 
 	if (fstat(fd, &st) == -1 ||
 	    (elf = elf_begin(fd, ELF_C_READ, NULL)) == NULL)
@@ -268,8 +273,14 @@ table_load(struct dso *d, int fd)
 	}
 	if (t->nloads == 0)
 		goto fail;
-	if (table_find_hdr(elf, &hdr) != 0 ||
-	    table_load_eh(t, fd, &hdr, st.st_size) != 0)
+	t->loads = xreallocarray(t->loads, t->nloads, sizeof *t->loads);
+	rc = table_find_hdr(elf, &hdr) != 0 ? -1 :
+	    table_load_eh(t, fd, &hdr, st.st_size);
+	if (rc == -2) {
+		*over = 1;
+		goto fail;
+	}
+	if (rc != 0)
 		log_debug("%s: no usable .eh_frame_hdr", d->name);
 	elf_end(elf);
 	return (t);
@@ -279,22 +290,23 @@ fail:
 	return (NULL);
 }
 
-/*
- * Count size bytes of tables against --unwind-memory; when they do not
- * fit, say so once a window and return -1.
- */
-static int
-table_charge(struct unwind_table *t, size_t size, const struct dso *d)
+/* Say, once a window, that a binary's tables did not fit. */
+static void
+table_refused(const struct dso *d)
 {
-	if (table_bytes + size > opts.unwind_memory) {
-		if (refused_window != proc_window)
-			log_warnx("unwind tables use %zu KiB; with %s they "
-			    "would pass --unwind-memory: it and others are "
-			    "not unwound in this window", table_bytes >> 10,
-			    d->name);
-		refused_window = proc_window;
+	if (refused_window != proc_window)
+		log_warnx("unwind tables use %zu KiB; with %s they would pass "
+		    "--unwind-memory: it and others are not unwound in this "
+		    "window", table_bytes >> 10, d->name);
+	refused_window = proc_window;
+}
+
+/* Count size bytes of tables against --unwind-memory, if they fit. */
+static int
+table_charge(struct unwind_table *t, size_t size)
+{
+	if (table_bytes + size > opts.unwind_memory)
 		return (-1);
-	}
 	if (t->bytes == 0)
 		ntables++;
 	t->bytes += size;
@@ -306,7 +318,7 @@ static struct unwind_table *
 table_get(struct dso *d)
 {
 	struct unwind_table	*t = NULL;
-	int			 fd;
+	int			 fd, over = 0;
 
 	if (d->unwind != NULL || d->unwind_failed)
 		return (d->unwind);
@@ -314,16 +326,17 @@ table_get(struct dso *d)
 	if (d->unwind_refused == proc_window)
 		return (NULL);
 	if ((fd = binary_open(d, NULL)) != -1) {
-		t = table_load(d, fd);
+		t = table_load(d, fd, &over);
 		close(fd);
 	}
-	if (t == NULL) {
+	if (t == NULL && !over) {
 		log_debug("%s: no usable ELF segments", d->name);
 		d->unwind_failed = 1;
 		return (NULL);
 	}
-	if (table_charge(t, sizeof *t + (t->hi - t->lo) +
-	    t->nloads * sizeof *t->loads, d) != 0) {
+	if (t == NULL || table_charge(t, sizeof *t + (t->hi - t->lo) +
+	    t->nloads * sizeof *t->loads) != 0) {
+		table_refused(d);
 		table_free(t);
 		d->unwind_refused = proc_window;
 		return (NULL);
@@ -386,7 +399,8 @@ table_debug_frame(struct unwind_table *t, struct dso *d)
 	char		*path;
 	int		 fd;
 
-	if (t->dframe != NULL || t->dframe_tried)
+	if (t->dframe != NULL || t->dframe_tried ||
+	    t->dframe_refused == proc_window)
 		return (t->dframe);
 	t->dframe_tried = 1;
 	if (getenv("PROFDROP_NO_DEBUG_FRAME") != NULL ||
@@ -407,9 +421,13 @@ table_debug_frame(struct unwind_table *t, struct dso *d)
 		t->dframe = NULL;
 		return (NULL);
 	}
-	if (table_charge(t, t->dframe->len, d) != 0) {
+	if (table_charge(t, t->dframe->len) != 0) {
+		/* Not now; perhaps in a later window. */
+		table_refused(d);
 		debugframe_free(t->dframe);
 		t->dframe = NULL;
+		t->dframe_tried = 0;
+		t->dframe_refused = proc_window;
 		return (NULL);
 	}
 	debugframe_move(t->dframe, vaddr);
@@ -609,10 +627,6 @@ static unw_accessors_t accessors = {
 	.get_proc_name = acc_get_proc_name,
 };
 
-/*
- * An address space per process: libunwind caches by address, and the
- * same address means different code in different processes.
- */
 /* Drop the address space of a process not sampled since *arg. */
 static void
 unwind_space_drop(struct proc *p, void *arg)
@@ -621,6 +635,10 @@ unwind_space_drop(struct proc *p, void *arg)
 		unwind_proc_free(p);
 }
 
+/*
+ * An address space per process: libunwind caches by address, and the
+ * same address means different code in different processes.
+ */
 static unw_addr_space_t
 unwind_space(struct proc *p)
 {

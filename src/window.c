@@ -34,17 +34,28 @@ struct window {
 };
 
 static struct window_id *
-window_find(struct htable *t, const struct frame *key)
+window_lookup(struct htable *t, const struct frame *key, uint64_t h)
 {
 	struct hnode		*n;
 	struct window_id	*w;
-	uint64_t		 h = hash_bytes(key, sizeof *key, 0);
 
 	for (n = htable_find(t, h); n != NULL; n = htable_next_same(n)) {
 		w = container_of(n, struct window_id, node);
 		if (memcmp(&w->key, key, sizeof *key) == 0)
 			return (w);
 	}
+	return (NULL);
+}
+
+/* The ids of a frame (or dso), made with id 0 if it has none yet. */
+static struct window_id *
+window_find(struct htable *t, const struct frame *key)
+{
+	struct window_id	*w;
+	uint64_t		 h = hash_bytes(key, sizeof *key, 0);
+
+	if ((w = window_lookup(t, key, h)) != NULL)
+		return (w);
 	w = xcalloc(1, sizeof *w);
 	w->key = *key;
 	htable_insert(t, &w->node, h);
@@ -130,7 +141,8 @@ window_location(struct window *w, const struct frame *f)
 		if (symcache_lookup(d, f->addr, &info))
 			break;
 		/* Nameless to the symbolizer: no better here. */
-		if (window_find(&w->asked, f)->id != 0)
+		if (window_lookup(&w->asked, f, hash_bytes(f, sizeof *f,
+		    0)) != NULL)
 			break;
 		symbols_lookup(d, f->addr, &info);
 		symcache_add(d, f->addr, &info);
@@ -204,12 +216,17 @@ window_collect(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 static void
 window_prefetch(struct window *w, struct stacks *st)
 {
-	size_t	 i, answered;
+	unsigned char	*answered;
+	size_t		 i;
 
 	stacks_foreach(st, window_collect, w);
-	answered = symbolizer_name(w->missing, w->nmissing);
-	for (i = 0; i < answered; i++)
-		window_find(&w->asked, &w->missing[i])->id = 1;
+	answered = xmalloc(w->nmissing + 1);
+	symbolizer_name(w->missing, w->nmissing, answered);
+	for (i = 0; i < w->nmissing; i++) {
+		if (answered[i])
+			window_find(&w->asked, &w->missing[i])->id = 1;
+	}
+	free(answered);
 	htable_foreach(&w->locations, window_id_free, &w->locations);
 	free(w->missing);
 }

@@ -26,6 +26,7 @@ extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t, unw_word_t,
     unw_dyn_info_t *, unw_proc_info_t *, int, void *);
 
 #define UNWIND_RED_ZONE		128
+#define UNWIND_PREFETCH		4096	/* bytes of stack copy */
 #define UNWIND_RECENT		8
 #define DW_EH_PE_udata4		0x03
 #define DW_EH_PE_sdata4		0x0b
@@ -674,6 +675,22 @@ unwind_space(struct proc *p)
 	return (p->unwind);
 }
 
+/*
+ * The stack copy was written by the kernel, often on another CPU, a
+ * while ago: each cache line the walk reads is a miss. Asking for the
+ * lines most walks read first lets the misses overlap.
+ */
+static void
+unwind_prefetch(const unsigned char *stack, uint64_t len)
+{
+	uint64_t	 off;
+
+	if (len > UNWIND_PREFETCH)
+		len = UNWIND_PREFETCH;
+	for (off = 0; off < len; off += 64)
+		__builtin_prefetch(stack + off);
+}
+
 /* Step through the frames while libunwind finds them. */
 static enum unwind_end
 unwind_walk(unw_cursor_t *c, unw_addr_space_t as, struct unwind_ctx *ctx,
@@ -731,6 +748,7 @@ unwind_sample(struct proc *p, const uint64_t *regs, const void *stack,
 	ctx.sp = regs[PR_SP];
 	ctx.stack = stack;
 	ctx.stack_len = stack_len;
+	unwind_prefetch(stack, stack_len);
 	unwinding = 1;
 	end = unwind_walk(&c, unwind_space(p), &ctx, ips, max, n);
 	unwinding = 0;

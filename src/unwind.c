@@ -27,6 +27,7 @@ extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t, unw_word_t,
 
 #define UNWIND_RED_ZONE		128
 #define UNWIND_PREFETCH		4096	/* bytes of stack copy */
+#define UNWIND_ENTRY_SPAN	256	/* bytes of _start after the entry */
 #define UNWIND_RECENT		8
 #define DW_EH_PE_udata4		0x03
 #define DW_EH_PE_sdata4		0x0b
@@ -41,6 +42,7 @@ struct unwind_table {
 	uint64_t	 hi;
 	uint64_t	 image_lo;	/* vaddrs the whole image spans */
 	uint64_t	 image_hi;
+	uint64_t	 entry;		/* ELF entry point, where _start is */
 	unsigned char	*data;
 	struct {
 		uint64_t vaddr;
@@ -65,6 +67,7 @@ struct unwind_ctx {
 	uint64_t		 stack_len;
 	int			 past_copy;	/* a read ran off the copy */
 	uint64_t		 noinfo_ip;	/* last lookup that found nothing */
+	int			 noinfo_entry;	/* ... and it was at _start */
 	struct {
 		struct unwind_table	*table;
 		uint64_t		 bias;
@@ -242,6 +245,7 @@ table_load(struct dso *d, int fd, int *over)
 	struct unwind_table	*t;
 	struct stat		 st;
 	Elf			*elf;
+	GElf_Ehdr		 eh;
 	GElf_Phdr		 ph, hdr;
 	size_t			 n, i;
 	int			 rc;
@@ -251,8 +255,9 @@ table_load(struct dso *d, int fd, int *over)
 		return (NULL);
 	t = xcalloc(1, sizeof *t);
 	if (elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64 ||
-	    elf_getphdrnum(elf, &n) != 0)
+	    gelf_getehdr(elf, &eh) == NULL || elf_getphdrnum(elf, &n) != 0)
 		goto fail;
+	t->entry = eh.e_entry;
 	t->loads = xcalloc(n + 1, sizeof *t->loads);
 	for (i = 0; i < n; i++) {
 		if (gelf_getphdr(elf, i, &ph) == NULL || ph.p_type != PT_LOAD)
@@ -509,6 +514,7 @@ acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 	    m->dso->kind == DSO_ANON || (t = table_get(m->dso)) == NULL ||
 	    table_bias(t, m, &bias) != 0) {
 		ctx->noinfo_ip = ip;
+		ctx->noinfo_entry = 0;
 		return (-UNW_ENOINFO);
 	}
 	for (i = 0; i < ctx->nrecent; i++) {
@@ -528,8 +534,11 @@ acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 	if (rc < 0 && (df = table_debug_frame(t, m->dso)) != NULL)
 		rc = search_table(as, ip, m, bias + df->vaddr,
 		    bias + df->vaddr, df->count, pi, need_unwind_info, arg);
-	if (rc < 0)
+	if (rc < 0) {
 		ctx->noinfo_ip = ip;
+		ctx->noinfo_entry = t->entry != 0 && ip - bias >= t->entry &&
+		    ip - bias < t->entry + UNWIND_ENTRY_SPAN;
+	}
 	return (rc);
 }
 
@@ -717,11 +726,13 @@ unwind_walk(unw_cursor_t *c, unw_addr_space_t as, struct unwind_ctx *ctx,
 		/*
 		 * The root frame's CFI says it has no caller. libunwind also
 		 * ends the walk when a frame has no CFI and its frame pointer
-		 * guess finds nothing: that is no root. (It looks up the
-		 * address before a return address.)
+		 * guess finds nothing: that is no root, unless the frame is
+		 * the program's entry code (a _start without CFI, as musl's).
+		 * (It looks up the address before a return address.)
 		 */
 		if ((rc = unw_step(c)) == 0)
-			return (ip - ctx->noinfo_ip <= 1 ? UNWIND_FAILED :
+			return (ip - ctx->noinfo_ip <= 1 &&
+			    !ctx->noinfo_entry ? UNWIND_FAILED :
 			    UNWIND_COMPLETE);
 		if (rc < 0)
 			return (ctx->past_copy ? UNWIND_TRUNCATED :

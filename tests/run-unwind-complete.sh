@@ -1,7 +1,8 @@
 #!/bin/sh
 # DWARF unwinding of programs built without frame pointers: nearly every
 # sample in a program's hot code unwinds to where its thread started, with
-# threads, a library loaded after the daemon started, and C++ template code.
+# threads, a library loaded after the daemon started, C++ template code,
+# and entry code without CFI; the daemon counts those stacks complete.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
 require_go_pprof
@@ -31,6 +32,9 @@ check() {
 	    "$name: % of samples in $hot"
 	assert_ge "$(trace_share "$tmp/$name.hot" traces_with "$@")" 97 \
 	    "$name: % of those whose stack reaches $*"
+	assert_ge "$(pct "$(window_counter "$tmp/$name.log" complete)" \
+	    "$(window_counter "$tmp/$name.log" unwound)")" 97 \
+	    "$name: % of stacks the daemon counts complete"
 }
 
 start_program "$bin/hot631-nofp" $((secs + 5))
@@ -44,3 +48,6 @@ check dlopen plugin_hot plugin_entry main _start
 # Mangled or demangled: naming C++ is not this test's concern.
 start_program "$bin/cxx" $((secs + 5))
 check cxx '_ZN2ns6WorkerIdE3run.*|ns::Worker<double>::run.*' main _start
+# Its _start has no CFI, as musl's: the walk ends there all the same.
+start_program "$bin/bare-start" $((secs + 5))
+check bare-start bare_hot bare_main start_c _start

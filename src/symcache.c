@@ -313,11 +313,16 @@ symcache_unpack(const void *buf, size_t size, uint64_t *serial,
 static void
 symcache_keep(uint64_t serial, uint64_t addr, const struct symbol_info *info)
 {
-	unsigned char	*buf = xmalloc(SYMCACHE_MAX_PACKED);
+	struct symcache_rec	 rec;
+	unsigned char		*buf;
+	size_t			 size;
 
-	if (symcache_pack(serial, addr, info, buf, SYMCACHE_MAX_PACKED) != 0)
+	symcache_layout(&rec, NULL, info);
+	size = sizeof rec + rec.textlen + 8;
+	buf = xmalloc(size);
+	if (symcache_pack(serial, addr, info, buf, size) != 0)
 		symcache_insert((struct symcache_rec *)buf,
-		    (char *)buf + sizeof(struct symcache_rec));
+		    (char *)buf + sizeof rec);
 	free(buf);
 }
 

@@ -11,6 +11,10 @@
 
 #include "profdropd.h"
 
+/* Before naming: a frame seen once, and one the symbolizer answered. */
+#define ASK_SEEN	1
+#define ASK_ANSWERED	2
+
 /* The pprof ids of one frame, or of one dso, in this window. */
 struct window_id {
 	struct hnode	 node;
@@ -23,7 +27,7 @@ struct window {
 	struct pprof	*pprof;
 	struct htable	 locations;
 	struct htable	 mappings;
-	struct htable	 asked;		/* frames the symbolizer answered */
+	struct htable	 asked;		/* frames the prefetch saw: ASK_* ids */
 	struct frame	*missing;	/* frames the names cache lacks */
 	size_t		 nmissing;
 	size_t		 missingcap;
@@ -117,6 +121,7 @@ window_location(struct window *w, const struct frame *f)
 	struct window_id	*id = window_find(&w->locations, f);
 	struct symbol_info	 info;
 	struct dso		*d = f->dso;
+	struct window_id	*asked;
 	const char		*base;
 	char			*unknown = NULL;
 	uint64_t		 mapping;
@@ -141,8 +146,8 @@ window_location(struct window *w, const struct frame *f)
 		if (symcache_lookup(d, f->addr, &info))
 			break;
 		/* Nameless to the symbolizer: no better here. */
-		if (window_lookup(&w->asked, f, hash_bytes(f, sizeof *f,
-		    0)) != NULL)
+		if ((asked = window_lookup(&w->asked, f, hash_bytes(f,
+		    sizeof *f, 0))) != NULL && asked->id == ASK_ANSWERED)
 			break;
 		symbols_lookup(d, f->addr, &info);
 		symcache_add(d, f->addr, &info);
@@ -195,9 +200,9 @@ window_collect(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 		if (frames[i].dso->kind != DSO_FILE &&
 		    frames[i].dso->kind != DSO_SPECIAL)
 			continue;
-		if ((id = window_find(&w->locations, &frames[i]))->id != 0)
+		if ((id = window_find(&w->asked, &frames[i]))->id != 0)
 			continue;
-		id->id = UINT64_MAX;	/* seen: ask once */
+		id->id = ASK_SEEN;
 		if (symcache_lookup(frames[i].dso, frames[i].addr, &info)) {
 			w->cached++;
 			continue;
@@ -224,10 +229,10 @@ window_prefetch(struct window *w, struct stacks *st)
 	symbolizer_name(w->missing, w->nmissing, answered);
 	for (i = 0; i < w->nmissing; i++) {
 		if (answered[i])
-			window_find(&w->asked, &w->missing[i])->id = 1;
+			window_find(&w->asked, &w->missing[i])->id =
+			    ASK_ANSWERED;
 	}
 	free(answered);
-	htable_foreach(&w->locations, window_id_free, &w->locations);
 	free(w->missing);
 }
 

@@ -7,7 +7,7 @@ export LC_ALL
 
 bench_dir=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$bench_dir/.." && pwd)
-PROFDROPD=${PROFDROPD:-$top/src/profdropd}
+PROFDROPD=${PROFDROPD:-$top/src/profdropd/profdropd}
 BENCH_RUNS=${BENCH_RUNS:-2}
 BENCH_HZ=${BENCH_HZ:-999}
 

@@ -20,16 +20,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profdropd.h"
-
-static int	 vdso_fd = -1;
+#include "libprofdrop.h"
 
 /*
- * The kernel maps one vDSO image into every process; ours is the same, so
- * a private copy of it in a file serves unwinding and names for all.
+ * A cache: the kernel maps one vDSO image into every process, ours the
+ * same, so a private copy of it in a file, made once per process, serves
+ * unwinding and names for all.
  */
-void
-binary_init(void)
+static int	 vdso_fd = -1;
+static int	 vdso_tried;
+
+static void
+binary_copy_vdso(void)
 {
 	const unsigned char	*image;
 	GElf_Ehdr		 ehdr;
@@ -65,6 +67,7 @@ binary_free(void)
 	if (vdso_fd != -1)
 		close(vdso_fd);
 	vdso_fd = -1;
+	vdso_tried = 0;
 }
 
 /* Is the open file the one the kernel mapped? Unknown identity matches. */
@@ -110,6 +113,11 @@ binary_open(const struct dso *dso, char **path)
 	char	*alt;
 	int	 fd;
 
+	if (dso->kind == DSO_SPECIAL && strcmp(dso->name, "[vdso]") == 0 &&
+	    !vdso_tried) {
+		vdso_tried = 1;
+		binary_copy_vdso();
+	}
 	if (dso->kind == DSO_SPECIAL && strcmp(dso->name, "[vdso]") == 0 &&
 	    vdso_fd != -1) {
 		if (path != NULL)

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
 #ifndef HAVE_STRLCPY
 size_t

@@ -5,27 +5,19 @@
  * once per binary as .eh_frame entries, behind a search table like
  * .eh_frame_hdr's, in one blob that unwind.c serves at a pretended
  * address inside the binary's image. The section comes from the binary,
- * else from its separate debug file. Every byte of these files is
- * untrusted: each read is bounds-checked, and what does not parse is
- * left out.
+ * else from its separate debug file (elfinfo.c finds it). Every byte of
+ * these files is untrusted: each read is bounds-checked, and what does
+ * not parse is left out.
  */
 
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
-#define DEBUGFRAME_DIR		"/usr/lib/debug"
 #define DEBUGFRAME_MAX_SPAN	(1ULL << 30)	/* keeps offsets in sdata4 */
-#define DEBUGFRAME_MAX_NOTES	(64 << 10)
-#define DEBUGFRAME_MAX_LINK	4096
 #define DEBUGFRAME_CIE_ID	0xffffffffU
 #define DW_EH_PE_sdata4		0x0b
 #define DW_EH_PE_pcrel		0x10
@@ -48,13 +40,6 @@ struct dfcie {
 struct dffde {
 	uint64_t	 vaddr;
 	size_t		 out;
-};
-
-/* What a separate debug file must match, and its .gnu_debuglink name. */
-struct dfident {
-	unsigned char	 id[64];
-	size_t		 idlen;
-	char		*link;
 };
 
 static uint32_t
@@ -335,177 +320,38 @@ done:
 	return (df);
 }
 
-/* The section's bytes, decompressed if need be; NULL if it has none. */
-static Elf_Data *
-section_data(Elf *elf, const char *want)
-{
-	Elf_Scn		*scn = NULL;
-	Elf_Data	*d;
-	GElf_Shdr	 sh;
-	GElf_Chdr	 ch;
-	const char	*name;
-	size_t		 shstrndx;
-
-	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return (NULL);
-	while ((scn = elf_nextscn(elf, scn)) != NULL) {
-		if (gelf_getshdr(scn, &sh) == NULL ||
-		    (name = elf_strptr(elf, shstrndx, sh.sh_name)) == NULL ||
-		    strcmp(name, want) != 0)
-			continue;
-		if (sh.sh_type == SHT_NOBITS || sh.sh_size > UNWIND_MAX_TABLE)
-			return (NULL);
-		if ((sh.sh_flags & SHF_COMPRESSED) &&
-		    (gelf_getchdr(scn, &ch) == NULL ||
-		    ch.ch_size > UNWIND_MAX_TABLE ||
-		    elf_compress(scn, 0, 0) != 1))
-			return (NULL);
-		if ((d = elf_getdata(scn, NULL)) == NULL || d->d_buf == NULL ||
-		    d->d_size > UNWIND_MAX_TABLE)
-			return (NULL);
-		return (d);
-	}
-	return (NULL);
-}
-
-/* The file's GNU build ID, from its note sections; 0 if it has none. */
-static size_t
-build_id(Elf *elf, unsigned char *id, size_t size)
-{
-	Elf_Scn		*scn = NULL;
-	Elf_Data	*d;
-	GElf_Shdr	 sh;
-	GElf_Nhdr	 nh;
-	size_t		 off, next, name, desc;
-
-	while ((scn = elf_nextscn(elf, scn)) != NULL) {
-		if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_NOTE ||
-		    sh.sh_size > DEBUGFRAME_MAX_NOTES ||
-		    (d = elf_getdata(scn, NULL)) == NULL || d->d_buf == NULL)
-			continue;
-		for (off = 0; (next = gelf_getnote(d, off, &nh, &name,
-		    &desc)) > 0; off = next) {
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((char *)d->d_buf + name, "GNU", 4) != 0 ||
-			    nh.n_descsz == 0 || nh.n_descsz > size)
-				continue;
-			memcpy(id, (char *)d->d_buf + desc, nh.n_descsz);
-			return (nh.n_descsz);
-		}
-	}
-	return (0);
-}
-
-/* The file name .gnu_debuglink gives, if it is a plain name. */
-static char *
-debuglink(Elf *elf)
-{
-	Elf_Data	*d;
-	const char	*name;
-	size_t		 len;
-	char		*s;
-
-	if ((d = section_data(elf, ".gnu_debuglink")) == NULL ||
-	    d->d_size > DEBUGFRAME_MAX_LINK)
-		return (NULL);
-	name = d->d_buf;
-	len = strnlen(name, d->d_size);
-	if (len == 0 || len == d->d_size || memchr(name, '/', len) != NULL ||
-	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return (NULL);
-	s = xmalloc(len + 1);
-	memcpy(s, name, len + 1);
-	return (s);
-}
-
 /* The .debug_frame of an open ELF file, converted; NULL if none. */
 static struct debugframe *
 from_elf(Elf *elf, uint64_t lo, uint64_t hi)
 {
-	Elf_Data	*d;
+	const void	*sec;
+	size_t		 len;
 
-	if ((d = section_data(elf, ".debug_frame")) == NULL)
+	if ((sec = elfinfo_section(elf, ".debug_frame", UNWIND_MAX_TABLE,
+	    &len)) == NULL)
 		return (NULL);
-	return (convert(d->d_buf, d->d_size, lo, hi));
+	return (convert(sec, len, lo, hi));
 }
 
-/* A debug file, if it is the binary's by build ID. */
+/* The .debug_frame of the debug file elfinfo finds for the binary. */
 static struct debugframe *
-from_file(const char *path, const struct dfident *ident, uint64_t lo,
+from_debug_file(Elf *bin, const char *path, const char *name, uint64_t lo,
     uint64_t hi)
 {
 	struct debugframe	*df = NULL;
-	struct stat		 st;
-	unsigned char		 id[sizeof ident->id];
-	Elf			*elf = NULL;
+	Elf			*elf;
+	char			*found;
 	int			 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+	if ((fd = elfinfo_debug_file(bin, path, name, &found)) == -1)
 		return (NULL);
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (elf = elf_begin(fd, ELF_C_READ, NULL)) != NULL &&
-	    elf_kind(elf) == ELF_K_ELF && gelf_getclass(elf) == ELFCLASS64) {
-		if (build_id(elf, id, sizeof id) != ident->idlen ||
-		    memcmp(id, ident->id, ident->idlen) != 0)
-			log_debug("%s: not the debug file wanted", path);
-		else
-			df = from_elf(elf, lo, hi);
-	}
+	if ((elf = elf_begin(fd, ELF_C_READ, NULL)) != NULL)
+		df = from_elf(elf, lo, hi);
+	if (df != NULL)
+		log_debug("%s: .debug_frame for %zu ranges", found, df->count);
 	elf_end(elf);
 	close(fd);
-	if (df != NULL)
-		log_debug("%s: .debug_frame for %zu ranges", path, df->count);
-	return (df);
-}
-
-static char *
-dir_of(const char *path)
-{
-	const char	*slash;
-	char		*dir;
-
-	if (path[0] != '/' || (slash = strrchr(path, '/')) == NULL)
-		return (NULL);
-	dir = xmalloc(slash - path + 1);
-	memcpy(dir, path, slash - path);
-	dir[slash - path] = '\0';
-	return (dir);
-}
-
-/*
- * The separate debug file: by build ID under /usr/lib/debug/.build-id,
- * then by debug link next to the binary (path, as opened), in its .debug
- * directory, and under /usr/lib/debug by the name it is mapped by.
- */
-static struct debugframe *
-from_debug_file(const struct dfident *ident, const char *path,
-    const char *name, uint64_t lo, uint64_t hi)
-{
-	struct debugframe	*df = NULL;
-	char			 hex[2 * sizeof ident->id + 1], *try[4];
-	char			*dir, *mapdir;
-	size_t			 i, n = 0;
-
-	for (i = 0; i < ident->idlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", ident->id[i]);
-	if (ident->idlen >= 2)
-		xasprintf(&try[n++], "%s/.build-id/%.2s/%s.debug",
-		    DEBUGFRAME_DIR, hex, hex + 2);
-	if (ident->link != NULL && (dir = dir_of(path)) != NULL) {
-		xasprintf(&try[n++], "%s/%s", dir, ident->link);
-		xasprintf(&try[n++], "%s/.debug/%s", dir, ident->link);
-		free(dir);
-	}
-	if (ident->link != NULL && (mapdir = dir_of(name)) != NULL) {
-		xasprintf(&try[n++], "%s%s/%s", DEBUGFRAME_DIR, mapdir,
-		    ident->link);
-		free(mapdir);
-	}
-	for (i = 0; i < n; i++) {
-		if (df == NULL)
-			df = from_file(try[i], ident, lo, hi);
-		free(try[i]);
-	}
+	free(found);
 	return (df);
 }
 
@@ -519,26 +365,19 @@ debugframe_load(int fd, const char *path, const char *name, uint64_t lo,
     uint64_t hi)
 {
 	struct debugframe	*df = NULL;
-	struct dfident		 ident;
 	Elf			*elf;
 
 	if (hi <= lo || hi - lo > DEBUGFRAME_MAX_SPAN ||
 	    (elf = elf_begin(fd, ELF_C_READ, NULL)) == NULL)
 		return (NULL);
-	memset(&ident, 0, sizeof ident);
 	if (elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64)
 		goto done;
 	if ((df = from_elf(elf, lo, hi)) != NULL) {
 		log_debug("%s: .debug_frame for %zu ranges", path, df->count);
 		goto done;
 	}
-	/* Without a build ID nothing says a debug file is this binary's. */
-	if ((ident.idlen = build_id(elf, ident.id, sizeof ident.id)) == 0)
-		goto done;
-	ident.link = debuglink(elf);
-	df = from_debug_file(&ident, path, name, lo, hi);
+	df = from_debug_file(elf, path, name, lo, hi);
 done:
-	free(ident.link);
 	elf_end(elf);
 	return (df);
 }

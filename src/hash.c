@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
 void
 htable_init(struct htable *t, size_t nbuckets)

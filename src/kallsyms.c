@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
 #define KALLSYMS_PATH	"/proc/kallsyms"
 #define KALLSYMS_SLACK	(1024 * 1024)	/* no function is larger */
@@ -21,11 +21,13 @@ struct ksym {
 	uint32_t	 module;
 };
 
-static struct ksym	*ksyms;
-static size_t		 nksyms;
-static char		*arena;
-static size_t		 arenalen;
-static size_t		 arenacap;
+struct kallsyms {
+	struct ksym	*ksyms;
+	size_t		 nksyms;
+	char		*arena;
+	size_t		 arenalen;
+	size_t		 arenacap;
+};
 
 static int
 kallsyms_cmp(const void *a, const void *b)
@@ -40,18 +42,18 @@ kallsyms_cmp(const void *a, const void *b)
 
 /* Copy s into the arena; return its offset or KALLSYMS_NONE when full. */
 static uint32_t
-kallsyms_intern(const char *s)
+kallsyms_intern(struct kallsyms *ks, const char *s)
 {
-	size_t	 len = strlen(s) + 1, off = arenalen;
+	size_t	 len = strlen(s) + 1, off = ks->arenalen;
 
-	if (arenalen + len >= KALLSYMS_NONE)
+	if (ks->arenalen + len >= KALLSYMS_NONE)
 		return (KALLSYMS_NONE);
-	while (arenalen + len > arenacap) {
-		arenacap *= 2;
-		arena = xreallocarray(arena, arenacap, 1);
+	while (ks->arenalen + len > ks->arenacap) {
+		ks->arenacap *= 2;
+		ks->arena = xreallocarray(ks->arena, ks->arenacap, 1);
 	}
-	memcpy(arena + arenalen, s, len);
-	arenalen += len;
+	memcpy(ks->arena + ks->arenalen, s, len);
+	ks->arenalen += len;
 	return (off);
 }
 
@@ -100,9 +102,11 @@ kallsyms_parse(char *line, uint64_t *addr, char **name, char **module)
 	return (**name != '\0');
 }
 
-int
+struct kallsyms *
 kallsyms_load(char **cause)
 {
+	struct kallsyms	*ks;
+	struct ksym	*k;
 	FILE		*f;
 	char		*line = NULL, *name, *module;
 	size_t		 linecap = 0, kcap = 4096, nfunc = 0;
@@ -110,46 +114,47 @@ kallsyms_load(char **cause)
 	uint32_t	 lastmod = KALLSYMS_NONE;
 	int		 sorted = 1;
 
-	kallsyms_free();
 	if ((f = fopen(KALLSYMS_PATH, "re")) == NULL) {
 		xasprintf(cause, "%s: %s", KALLSYMS_PATH, strerror(errno));
-		return (-1);
+		return (NULL);
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 16);
-	arenacap = 65536;
-	arena = xmalloc(arenacap);
-	ksyms = xreallocarray(NULL, kcap, sizeof *ksyms);
+	ks = xcalloc(1, sizeof *ks);
+	ks->arenacap = 65536;
+	ks->arena = xmalloc(ks->arenacap);
+	ks->ksyms = xreallocarray(NULL, kcap, sizeof *ks->ksyms);
 	while (getline(&line, &linecap, f) != -1) {
 		if (!kallsyms_parse(line, &addr, &name, &module))
 			continue;
 		nfunc++;
 		if (addr == 0)
 			continue;
-		if (nksyms == kcap) {
+		if (ks->nksyms == kcap) {
 			kcap *= 2;
-			ksyms = xreallocarray(ksyms, kcap, sizeof *ksyms);
+			ks->ksyms = xreallocarray(ks->ksyms, kcap,
+			    sizeof *ks->ksyms);
 		}
 		if (module == NULL)
 			lastmod = KALLSYMS_NONE;
 		else if (lastmod == KALLSYMS_NONE ||
-		    strcmp(arena + lastmod, module) != 0)
-			lastmod = kallsyms_intern(module);
-		if (nksyms > 0 && addr < ksyms[nksyms - 1].addr)
+		    strcmp(ks->arena + lastmod, module) != 0)
+			lastmod = kallsyms_intern(ks, module);
+		k = &ks->ksyms[ks->nksyms];
+		if (ks->nksyms > 0 && addr < k[-1].addr)
 			sorted = 0;
-		ksyms[nksyms].addr = addr;
-		ksyms[nksyms].module = lastmod;
-		if ((ksyms[nksyms].name = kallsyms_intern(name)) ==
-		    KALLSYMS_NONE) {
+		k->addr = addr;
+		k->module = lastmod;
+		if ((k->name = kallsyms_intern(ks, name)) == KALLSYMS_NONE) {
 			xasprintf(cause, "%s: too many symbols", KALLSYMS_PATH);
 			goto fail;
 		}
-		nksyms++;
+		ks->nksyms++;
 	}
 	if (ferror(f)) {
 		xasprintf(cause, "%s: %s", KALLSYMS_PATH, strerror(errno));
 		goto fail;
 	}
-	if (nksyms == 0) {
+	if (ks->nksyms == 0) {
 		if (nfunc != 0)
 			xasprintf(cause, "%s: addresses are hidden; run as "
 			    "root (CAP_SYSLOG) or set sysctl "
@@ -165,39 +170,40 @@ kallsyms_load(char **cause)
 
 	/* The file is mostly in address order; aliases keep file order. */
 	if (!sorted)
-		qsort(ksyms, nksyms, sizeof *ksyms, kallsyms_cmp);
-	ksyms = xreallocarray(ksyms, nksyms, sizeof *ksyms);
-	arena = xreallocarray(arena, arenalen, 1);
-	arenacap = arenalen;
-	log_debug("kallsyms: %zu functions, %zu bytes of names", nksyms,
-	    arenalen);
-	return (0);
+		qsort(ks->ksyms, ks->nksyms, sizeof *ks->ksyms, kallsyms_cmp);
+	ks->ksyms = xreallocarray(ks->ksyms, ks->nksyms, sizeof *ks->ksyms);
+	ks->arena = xreallocarray(ks->arena, ks->arenalen, 1);
+	ks->arenacap = ks->arenalen;
+	log_debug("kallsyms: %zu functions, %zu bytes of names", ks->nksyms,
+	    ks->arenalen);
+	return (ks);
 
 fail:
 	free(line);
 	fclose(f);
-	kallsyms_free();
-	return (-1);
+	kallsyms_free(ks);
+	return (NULL);
 }
 
 void
-kallsyms_free(void)
+kallsyms_free(struct kallsyms *ks)
 {
-	free(ksyms);
-	free(arena);
-	ksyms = NULL;
-	arena = NULL;
-	nksyms = arenalen = arenacap = 0;
+	if (ks == NULL)
+		return;
+	free(ks->ksyms);
+	free(ks->arena);
+	free(ks);
 }
 
 static int
-kallsyms_same_module(const struct ksym *a, const struct ksym *b)
+kallsyms_same_module(const struct kallsyms *ks, const struct ksym *a,
+    const struct ksym *b)
 {
 	if (a->module == b->module)
 		return (1);
 	if (a->module == KALLSYMS_NONE || b->module == KALLSYMS_NONE)
 		return (0);
-	return (strcmp(arena + a->module, arena + b->module) == 0);
+	return (strcmp(ks->arena + a->module, ks->arena + b->module) == 0);
 }
 
 /*
@@ -206,15 +212,20 @@ kallsyms_same_module(const struct ksym *a, const struct ksym *b)
  * by more than any function could be long.
  */
 const char *
-kallsyms_lookup(uint64_t addr, const char **module, uint64_t *offset)
+kallsyms_lookup(const struct kallsyms *ks, uint64_t addr, const char **module,
+    uint64_t *offset)
 {
-	const struct ksym	*k;
-	size_t			 lo = 0, hi = nksyms, mid;
+	const struct ksym	*k, *ksyms;
+	size_t			 lo = 0, hi, mid;
 
 	if (module != NULL)
 		*module = NULL;
 	if (offset != NULL)
 		*offset = 0;
+	if (ks == NULL)
+		return (NULL);
+	ksyms = ks->ksyms;
+	hi = ks->nksyms;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (ksyms[mid].addr <= addr)
@@ -225,12 +236,12 @@ kallsyms_lookup(uint64_t addr, const char **module, uint64_t *offset)
 	if (lo == 0)
 		return (NULL);
 	k = &ksyms[lo - 1];
-	if (addr - k->addr >= KALLSYMS_SLACK && (lo == nksyms ||
-	    !kallsyms_same_module(k, &ksyms[lo])))
+	if (addr - k->addr >= KALLSYMS_SLACK && (lo == ks->nksyms ||
+	    !kallsyms_same_module(ks, k, &ksyms[lo])))
 		return (NULL);
 	if (module != NULL && k->module != KALLSYMS_NONE)
-		*module = arena + k->module;
+		*module = ks->arena + k->module;
 	if (offset != NULL)
 		*offset = addr - k->addr;
-	return (arena + k->name);
+	return (ks->arena + k->name);
 }

@@ -6,8 +6,9 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
+/* Where messages go is the process's, as syslog's own state is. */
 static int	log_to_stderr = 1;
 static int	log_verbose;
 

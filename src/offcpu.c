@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
 /* The wait classes, in the order the rule tries them. */
 enum wait_class {
@@ -77,11 +77,24 @@ struct offwait {
 	unsigned char	*stack;
 };
 
-struct stacks		*offcpu_stacks;
+#define OFFCPU_MEMO	4096
 
-static struct switch_format	 sched_switch;
-static struct htable		 waiting;
-static uint64_t			 latest;	/* newest record time */
+struct offcpu {
+	const struct pd_config	*cfg;
+	const struct framer	*framer;
+	const struct kallsyms	*kallsyms;
+	struct switch_format	 sched_switch;
+	struct stacks		*stacks;	/* off-CPU, this window */
+	struct stacks		*wall;		/* NULL without a wall profile */
+	struct htable		 waiting;
+	uint64_t		 latest;	/* newest record time */
+	/* Switches come from few kernel addresses: what rules made of each. */
+	struct {
+		uint64_t	 addr;
+		int		 rule;
+	}			 memo[OFFCPU_MEMO];
+	int			 switch_records;	/* switch-ins arrive */
+};
 
 static uint32_t
 offcpu_tag(char state, enum wait_class wait)
@@ -91,13 +104,13 @@ offcpu_tag(char state, enum wait_class wait)
 
 /* What a rule makes of one kernel address; -1 when none applies. */
 static int
-offcpu_rule(uint64_t addr)
+offcpu_rule(const struct kallsyms *ks, uint64_t addr)
 {
 	const char	*name, *module;
 	uint64_t	 off;
 	size_t		 r;
 
-	if ((name = kallsyms_lookup(addr, &module, &off)) == NULL)
+	if ((name = kallsyms_lookup(ks, addr, &module, &off)) == NULL)
 		return (-1);
 	for (r = 0; r < sizeof wait_rules / sizeof wait_rules[0]; r++) {
 		if (strstr(name, wait_rules[r].part) != NULL)
@@ -112,23 +125,20 @@ offcpu_rule(uint64_t addr)
  * rules make of each is remembered.
  */
 static enum wait_class
-offcpu_classify(const struct frame *f, size_t n)
+offcpu_classify(struct offcpu *oc, const struct frame *f, size_t n)
 {
-	static struct {
-		uint64_t	 addr;
-		int		 rule;
-	}		 memo[4096];
-	size_t		 i, slot;
+	size_t	 i, slot;
 
 	for (i = 0; i < n && f[i].dso->kind == DSO_KERNEL; i++) {
 		slot = hash_bytes(&f[i].addr, sizeof f[i].addr, 0) %
-		    (sizeof memo / sizeof memo[0]);
-		if (memo[slot].addr != f[i].addr) {
-			memo[slot].addr = f[i].addr;
-			memo[slot].rule = offcpu_rule(f[i].addr);
+		    OFFCPU_MEMO;
+		if (oc->memo[slot].addr != f[i].addr) {
+			oc->memo[slot].addr = f[i].addr;
+			oc->memo[slot].rule = offcpu_rule(oc->kallsyms,
+			    f[i].addr);
 		}
-		if (memo[slot].rule != -1)
-			return (memo[slot].rule);
+		if (oc->memo[slot].rule != -1)
+			return (oc->memo[slot].rule);
 	}
 	return (WAIT_OTHER);
 }
@@ -140,12 +150,12 @@ tid_hash(pid_t tid)
 }
 
 static struct offwait *
-offcpu_find(pid_t tid)
+offcpu_find(struct offcpu *oc, pid_t tid)
 {
 	struct hnode	*n;
 	struct offwait	*w;
 
-	for (n = htable_find(&waiting, tid_hash(tid)); n != NULL;
+	for (n = htable_find(&oc->waiting, tid_hash(tid)); n != NULL;
 	    n = htable_next_same(n)) {
 		w = container_of(n, struct offwait, node);
 		if (w->tid == tid)
@@ -168,7 +178,7 @@ offcpu_set_frames(struct offwait *w, size_t at, const struct frame *f,
 }
 
 static void
-offcpu_user_frames(struct offwait *w, int unwind)
+offcpu_user_frames(struct offcpu *oc, struct offwait *w, int unwind)
 {
 	struct frame		 user[PROFDROP_MAX_FRAMES];
 	struct perf_sample	 s;
@@ -178,17 +188,18 @@ offcpu_user_frames(struct offwait *w, int unwind)
 	w->nframes = w->nkernel;
 	if (!w->has_regs)
 		return;
-	if (unwind && (p = proc_find(w->pid)) != NULL) {
+	if (unwind && (p = proc_find(oc->framer->procs, w->pid)) != NULL) {
 		memset(&s, 0, sizeof s);
 		s.regs = w->regs;
 		s.stack = w->stack;
 		s.stack_len = w->stack_len;
-		n = records_frames(p, &s, user,
+		n = frames_of_sample(oc->framer, p, &s, user,
 		    PROFDROP_MAX_FRAMES - w->nkernel);
 		w->unwound = 1;
 		w->has_regs = 0;
 	} else {
-		user[0].dso = dso_marker("[short wait]");
+		user[0].dso = dso_marker(proc_dsos(oc->framer->procs),
+		    "[short wait]");
 		user[0].addr = 0;
 		n = 1;
 	}
@@ -197,41 +208,42 @@ offcpu_user_frames(struct offwait *w, int unwind)
 
 /* Charge the time since the thread went off the CPU, up to now. */
 static void
-offcpu_charge(struct offwait *w, uint64_t now, int switches)
+offcpu_charge(struct offcpu *oc, struct offwait *w, uint64_t now,
+    int switches)
 {
 	int64_t	 values[2];
 
 	if (now <= w->since)
 		return;
 	if (!w->unwound)
-		offcpu_user_frames(w, now - w->since >=
-		    (uint64_t)opts.offcpu_min_us * 1000);
+		offcpu_user_frames(oc, w, now - w->since >=
+		    (uint64_t)oc->cfg->offcpu_min_us * 1000);
 	values[0] = switches;
 	values[1] = now - w->since;
-	stacks_add(offcpu_stacks, w->pid, w->tid, w->tag, w->frames,
+	stacks_add(oc->stacks, w->pid, w->tid, w->tag, w->frames,
 	    w->nframes, values);
-	if (wall_stacks != NULL)
-		stacks_add(wall_stacks, w->pid, w->tid, w->tag, w->frames,
+	if (oc->wall != NULL)
+		stacks_add(oc->wall, w->pid, w->tid, w->tag, w->frames,
 		    w->nframes, values + 1);
 	w->since = now;
 }
 
 void
-offcpu_switch_in(pid_t tid, uint64_t now)
+offcpu_switch_in(struct offcpu *oc, pid_t tid, uint64_t now)
 {
 	struct offwait	*w;
 
-	if (offcpu_stacks == NULL || (w = offcpu_find(tid)) == NULL)
+	if ((w = offcpu_find(oc, tid)) == NULL)
 		return;
-	offcpu_charge(w, now, 1);
-	htable_remove(&waiting, &w->node);
+	offcpu_charge(oc, w, now, 1);
+	htable_remove(&oc->waiting, &w->node);
 	free(w->frames);
 	free(w->stack);
 	free(w);
 }
 
 static void
-offcpu_switch_out(const struct perf_sample *s, char state,
+offcpu_switch_out(struct offcpu *oc, const struct perf_sample *s, char state,
     const struct sample_format *fmt)
 {
 	struct perf_sample	 kernel = *s;
@@ -242,20 +254,21 @@ offcpu_switch_out(const struct perf_sample *s, char state,
 	/* A dead thread does not come back. */
 	if (state == 'X' || state == 'Z' || s->pid <= 0)
 		return;
-	if ((p = proc_get(s->pid)) == NULL || !p->wanted)
+	if ((p = proc_get(oc->framer->procs, s->pid)) == NULL || !p->wanted)
 		return;
-	if ((w = offcpu_find(s->tid)) == NULL) {
+	if ((w = offcpu_find(oc, s->tid)) == NULL) {
 		w = xcalloc(1, sizeof *w);
 		w->tid = s->tid;
-		htable_insert(&waiting, &w->node, tid_hash(s->tid));
+		htable_insert(&oc->waiting, &w->node, tid_hash(s->tid));
 	}
 	w->pid = s->pid;
 	w->since = s->time;
 	w->unwound = 0;
 	kernel.regs = NULL;
-	w->nkernel = records_frames(p, &kernel, frames, PROFDROP_MAX_FRAMES - 1);
+	w->nkernel = frames_of_sample(oc->framer, p, &kernel, frames,
+	    PROFDROP_MAX_FRAMES - 1);
 	offcpu_set_frames(w, 0, frames, w->nkernel);
-	w->tag = offcpu_tag(state, offcpu_classify(frames, w->nkernel));
+	w->tag = offcpu_tag(state, offcpu_classify(oc, frames, w->nkernel));
 	w->has_regs = s->regs != NULL && s->stack != NULL &&
 	    fmt->nregs <= sizeof w->regs / sizeof w->regs[0];
 	if (!w->has_regs)
@@ -286,95 +299,144 @@ raw_field(const struct perf_sample *s, const struct tp_field *f)
 	return (v32);
 }
 
-/* Records of the sched_switch rings, in time order with all others. */
+/* A sched_switch sample: the thread going out, maybe one coming in. */
 static void
-offcpu_handle(const void *rec, size_t len, const struct sample_format *fmt)
+offcpu_sample(void *arg, const struct perf_sample *s,
+    const struct sample_format *fmt)
 {
-	const struct perf_event_header	*h = rec;
-	struct perf_sample		 s;
-	pid_t				 next;
+	struct offcpu		*oc = arg;
+	struct pd_counters	*c = oc->framer->counters;
+	struct switch_format	*sf = &oc->sched_switch;
+	pid_t			 next;
 
-	if (h->type == PERF_RECORD_LOST) {
-		records_lost(rec, len);
+	if (s->raw == NULL) {
+		c->bad_records++;
 		return;
 	}
-	if (h->type != PERF_RECORD_SAMPLE)
-		return;
-	if (records_parse_sample(rec, len, fmt, &s) != 0 || s.raw == NULL) {
-		counters.bad_records++;
-		return;
-	}
-	counters.switches++;
-	latest = s.time;
+	c->switches++;
+	oc->latest = s->time;
 	/* The tracepoint fires in the thread going out. */
-	if ((pid_t)raw_field(&s, &sched_switch.prev_pid) != 0)
-		offcpu_switch_out(&s, tracefs_state_letter(&sched_switch,
-		    raw_field(&s, &sched_switch.prev_state)), fmt);
-	if (!switch_records &&
-	    (next = raw_field(&s, &sched_switch.next_pid)) != 0)
-		offcpu_switch_in(next, s.time);
+	if ((pid_t)raw_field(s, &sf->prev_pid) != 0)
+		offcpu_switch_out(oc, s, tracefs_state_letter(sf,
+		    raw_field(s, &sf->prev_state)), fmt);
+	if (!oc->switch_records && (next = raw_field(s, &sf->next_pid)) != 0)
+		offcpu_switch_in(oc, next, s->time);
 }
 
-int
-offcpu_open(struct sampler *s, char **cause)
+static void
+offcpu_lost(void *arg, uint64_t lost)
 {
-	struct perf_event_attr	 attr;
-	size_t			 pages = 512;
+	struct offcpu	*oc = arg;
 
-	if (tracefs_sched_switch(&sched_switch, cause) != 0)
-		return (-1);
-	memset(&attr, 0, sizeof attr);
-	attr.size = sizeof attr;
-	attr.type = PERF_TYPE_TRACEPOINT;
-	attr.config = sched_switch.id;
-	attr.sample_period = 1;
-	attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+	oc->framer->counters->lost += lost;
+}
+
+static void
+offcpu_malformed(void *arg)
+{
+	struct offcpu	*oc = arg;
+
+	oc->framer->counters->bad_records++;
+}
+
+static const struct record_handlers offcpu_handlers = {
+	.sample = offcpu_sample,
+	.lost = offcpu_lost,
+	.malformed = offcpu_malformed,
+};
+
+/* Records of the sched_switch rings, in time order with all others. */
+void
+offcpu_record(void *arg, const void *rec, size_t len,
+    const struct sample_format *fmt)
+{
+	records_dispatch(&offcpu_handlers, arg, rec, len, fmt);
+}
+
+/*
+ * Off-CPU waits from sched_switch as sf describes it; switch-ins come from
+ * switch records when switch_records, else from sched_switch's next_pid.
+ */
+struct offcpu *
+offcpu_new(const struct pd_config *cfg, const struct framer *framer,
+    const struct kallsyms *ks, const struct switch_format *sf,
+    int switch_records)
+{
+	struct offcpu	*oc;
+
+	oc = xcalloc(1, sizeof *oc);
+	oc->cfg = cfg;
+	oc->framer = framer;
+	oc->kallsyms = ks;
+	oc->sched_switch = *sf;
+	oc->switch_records = switch_records;
+	htable_init(&oc->waiting, 1024);
+	return (oc);
+}
+
+/* The sched_switch event, with room for pages pages of ring. */
+void
+offcpu_attr(struct perf_event_attr *attr, const struct pd_config *cfg,
+    const struct features *f, const struct switch_format *sf, size_t pages)
+{
+	memset(attr, 0, sizeof *attr);
+	attr->size = sizeof *attr;
+	attr->type = PERF_TYPE_TRACEPOINT;
+	attr->config = sf->id;
+	attr->sample_period = 1;
+	attr->sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
 	    PERF_SAMPLE_CPU | PERF_SAMPLE_RAW | PERF_SAMPLE_CALLCHAIN;
-	if (opts.unwind != UNWIND_FP) {
-		attr.sample_type |= PERF_SAMPLE_REGS_USER |
+	if (f->user_stacks) {
+		attr->sample_type |= PERF_SAMPLE_REGS_USER |
 		    PERF_SAMPLE_STACK_USER;
-		attr.sample_regs_user = PROFDROP_REGS_MASK;
-		attr.sample_stack_user = opts.offcpu_stack_size;
-		attr.exclude_callchain_user = 1;
+		attr->sample_regs_user = PROFDROP_REGS_MASK;
+		attr->sample_stack_user = cfg->offcpu_stack_size;
+		attr->exclude_callchain_user = 1;
 	}
-	attr.exclude_callchain_kernel = !opts.kernel;
-	attr.disabled = 1;
-	attr.sample_id_all = 1;
-	attr.watermark = 1;
-	attr.wakeup_watermark = pages * getpagesize() / 4;
-	htable_init(&waiting, 1024);
-	offcpu_stacks = stacks_new(2);
-	return (sampler_add(s, &attr, pages, NULL, offcpu_handle, cause));
+	attr->exclude_callchain_kernel = !cfg->kernel;
+	attr->disabled = 1;
+	attr->sample_id_all = 1;
+	attr->watermark = 1;
+	attr->wakeup_watermark = pages * getpagesize() / 4;
+}
+
+/* Where this window's waits are charged. */
+void
+offcpu_set_stacks(struct offcpu *oc, struct stacks *stacks,
+    struct stacks *wall)
+{
+	oc->stacks = stacks;
+	oc->wall = wall;
 }
 
 static void
 carry(struct hnode *n, void *arg)
 {
-	offcpu_charge(container_of(n, struct offwait, node), latest, 0);
+	struct offcpu	*oc = arg;
+
+	offcpu_charge(oc, container_of(n, struct offwait, node), oc->latest, 0);
 }
 
 /* Charge threads still waiting up to the newest record: the window end. */
 void
-offcpu_end_window(void)
+offcpu_end_window(struct offcpu *oc)
 {
-	if (offcpu_stacks != NULL)
-		htable_foreach(&waiting, carry, NULL);
+	htable_foreach(&oc->waiting, carry, oc);
 }
 
+/* The labels a tag stands for; buf holds the state's letter. */
 size_t
-offcpu_labels(uint32_t tag, struct pprof_label *l)
+offcpu_labels(uint32_t tag, struct pprof_label *l, char *buf)
 {
-	static char	 states[256][2];
-	unsigned char	 state = tag >> 8;
-
 	if (tag == 0) {
 		l[0].key = "wait";
 		l[0].str = "cpu";
 		return (1);
 	}
-	states[state][0] = state;
+	buf[0] = tag >> 8;
+	buf[1] = '\0';
 	l[0].key = "state";
-	l[0].str = states[state];
+	l[0].str = buf;
 	l[1].key = "wait";
 	l[1].str = wait_names[(tag & 0xff) < 4 ? tag & 0xff : 0];
 	return (2);
@@ -385,19 +447,18 @@ offwait_free(struct hnode *n, void *arg)
 {
 	struct offwait	*w = container_of(n, struct offwait, node);
 
-	htable_remove(&waiting, n);
+	htable_remove(arg, n);
 	free(w->frames);
 	free(w->stack);
 	free(w);
 }
 
 void
-offcpu_free(void)
+offcpu_free(struct offcpu *oc)
 {
-	if (offcpu_stacks == NULL)
+	if (oc == NULL)
 		return;
-	htable_foreach(&waiting, offwait_free, NULL);
-	htable_free(&waiting);
-	stacks_free(offcpu_stacks);
-	offcpu_stacks = NULL;
+	htable_foreach(&oc->waiting, offwait_free, &oc->waiting);
+	htable_free(&oc->waiting);
+	free(oc);
 }

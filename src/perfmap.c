@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
 #define PERFMAP_MAX_SIZE	(64 << 20)
 
@@ -33,7 +33,20 @@ struct perfmap {
 	size_t			 n;
 };
 
-static struct htable	 maps;
+/* The maps read so far, by pid. */
+struct perfmaps {
+	struct htable		 maps;
+};
+
+struct perfmaps *
+perfmap_new(void)
+{
+	struct perfmaps	*pm;
+
+	pm = xcalloc(1, sizeof *pm);
+	htable_init(&pm->maps, 64);
+	return (pm);
+}
 
 static int
 perfmap_cmp(const void *a, const void *b)
@@ -131,7 +144,7 @@ perfmap_load(pid_t pid)
 
 /* The name the process's perf map gives addr, or NULL. */
 const char *
-perfmap_lookup(pid_t pid, uint64_t addr)
+perfmap_lookup(struct perfmaps *pm, pid_t pid, uint64_t addr)
 {
 	struct perfmap	*m = NULL;
 	struct hnode	*n;
@@ -139,9 +152,8 @@ perfmap_lookup(pid_t pid, uint64_t addr)
 	uint64_t	 h = hash_bytes(&pid, sizeof pid, 2);
 	const char	*name = NULL;
 
-	if (maps.buckets == NULL)
-		htable_init(&maps, 64);
-	for (n = htable_find(&maps, h); n != NULL; n = htable_next_same(n)) {
+	for (n = htable_find(&pm->maps, h); n != NULL;
+	    n = htable_next_same(n)) {
 		if (container_of(n, struct perfmap, node)->pid == pid) {
 			m = container_of(n, struct perfmap, node);
 			break;
@@ -149,7 +161,7 @@ perfmap_lookup(pid_t pid, uint64_t addr)
 	}
 	if (m == NULL) {
 		m = perfmap_load(pid);
-		htable_insert(&maps, &m->node, h);
+		htable_insert(&pm->maps, &m->node, h);
 	}
 	/* Later lines win: the last entry that starts at or below addr. */
 	lo = 0;
@@ -172,7 +184,7 @@ perfmap_release(struct hnode *n, void *arg)
 	struct perfmap	*m = container_of(n, struct perfmap, node);
 	size_t		 i;
 
-	htable_remove(&maps, n);
+	htable_remove(arg, n);
 	for (i = 0; i < m->n; i++)
 		free(m->entries[i].name);
 	free(m->entries);
@@ -181,10 +193,11 @@ perfmap_release(struct hnode *n, void *arg)
 
 /* Forget what was read: maps grow, and the next window reads them anew. */
 void
-perfmap_free(void)
+perfmap_free(struct perfmaps *pm)
 {
-	if (maps.buckets == NULL)
+	if (pm == NULL)
 		return;
-	htable_foreach(&maps, perfmap_release, NULL);
-	htable_free(&maps);
+	htable_foreach(&pm->maps, perfmap_release, &pm->maps);
+	htable_free(&pm->maps);
+	free(pm);
 }

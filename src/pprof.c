@@ -10,7 +10,7 @@
 
 #include <zlib.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 #include "profile.pb-c.h"
 
 /* Hash table entry for a string or function: its index in the arrays. */

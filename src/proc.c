@@ -15,102 +15,54 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
-unsigned int		 proc_window = 1;
+#define PROC_MAX_HOOKS	4
 
-static struct htable	 procs;
-static struct htable	 dsos;
-static struct dso	 kernel_dso = { .kind = DSO_KERNEL, .name = "[kernel]" };
-static struct dso	*markers[8];
+struct proctab {
+	struct htable		 procs;
+	struct dsos		*dsos;
+	unsigned int		 window;	/* the one being filled */
+	const pid_t		*pids;		/* --pid, or none */
+	size_t			 npids;
+	struct proc_hooks	 hooks[PROC_MAX_HOOKS];
+	size_t			 nhooks;
+};
 
-struct dso *
-dso_kernel(void)
+/* A table following the processes pids name (all when npids is 0). */
+struct proctab *
+proc_new_table(const pid_t *pids, size_t npids)
 {
-	return (&kernel_dso);
+	struct proctab	*pt;
+
+	pt = xcalloc(1, sizeof *pt);
+	htable_init(&pt->procs, 1024);
+	pt->dsos = dsos_new();
+	pt->window = 1;
+	pt->pids = pids;
+	pt->npids = npids;
+	return (pt);
 }
 
-/* Placeholder frames that keep a stack's loss visible. */
-struct dso *
-dso_marker(const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof markers / sizeof markers[0]; i++) {
-		if (markers[i] == NULL) {
-			markers[i] = xcalloc(1, sizeof *markers[i]);
-			markers[i]->kind = DSO_MARKER;
-			markers[i]->name = xstrdup(name);
-			return (markers[i]);
-		}
-		if (strcmp(markers[i]->name, name) == 0)
-			return (markers[i]);
-	}
-	fatalx("dso_marker: too many markers");
-}
-
-static enum dso_kind
-dso_kind_of(const char *name)
-{
-	if (name[0] == '/' && strncmp(name, "//anon", 6) != 0)
-		return (DSO_FILE);
-	if (strcmp(name, "[vdso]") == 0 || strcmp(name, "[vsyscall]") == 0)
-		return (DSO_SPECIAL);
-	return (DSO_ANON);
-}
-
-/* Files are shared by every process; other memory belongs to one. */
-static struct dso *
-dso_get(const char *name, uint64_t dev, uint64_t ino, pid_t pid)
-{
-	struct hnode	*n;
-	struct dso	*d;
-	enum dso_kind	 kind = dso_kind_of(name);
-	static uint64_t	 serial;
-	pid_t		 owner = pid;
-	uint64_t	 h;
-
-	/* A file is found again by whoever maps it; it opens as its first. */
-	if (kind != DSO_ANON)
-		owner = 0;
-	if (kind == DSO_SPECIAL)
-		dev = ino = 0;
-	else if (kind == DSO_ANON) {
-		name = "[anon]";
-		dev = ino = 0;
-	}
-	h = hash_bytes(name, strlen(name), dev ^ (ino << 1) ^ (uint64_t)owner);
-	for (n = htable_find(&dsos, h); n != NULL; n = htable_next_same(n)) {
-		d = container_of(n, struct dso, node);
-		if (d->kind == kind && d->dev == dev && d->ino == ino &&
-		    (kind != DSO_ANON || d->pid == owner) &&
-		    strcmp(d->name, name) == 0)
-			return (d);
-	}
-	d = xcalloc(1, sizeof *d);
-	d->serial = ++serial;
-	d->kind = kind;
-	d->name = xstrdup(name);
-	d->dev = dev;
-	d->ino = ino;
-	d->pid = pid;
-	htable_insert(&dsos, &d->node, h);
-	return (d);
-}
-
-static void
-dso_put(struct dso *d)
-{
-	if (d->refs == 0)
-		fatalx("dso_put: %s has no references", d->name);
-	d->refs--;
-}
-
+/* Tell an owner of per-process or per-dso state about each sweep. */
 void
-proc_init(void)
+proc_add_hooks(struct proctab *pt, const struct proc_hooks *hooks)
 {
-	htable_init(&procs, 1024);
-	htable_init(&dsos, 1024);
+	if (pt->nhooks == PROC_MAX_HOOKS)
+		fatalx("proc_add_hooks: too many");
+	pt->hooks[pt->nhooks++] = *hooks;
+}
+
+unsigned int
+proc_window(const struct proctab *pt)
+{
+	return (pt->window);
+}
+
+struct dsos *
+proc_dsos(struct proctab *pt)
+{
+	return (pt->dsos);
 }
 
 static uint64_t
@@ -120,12 +72,12 @@ pid_hash(pid_t pid)
 }
 
 struct proc *
-proc_find(pid_t pid)
+proc_find(struct proctab *pt, pid_t pid)
 {
 	struct hnode	*n;
 	struct proc	*p;
 
-	for (n = htable_find(&procs, pid_hash(pid)); n != NULL;
+	for (n = htable_find(&pt->procs, pid_hash(pid)); n != NULL;
 	    n = htable_next_same(n)) {
 		p = container_of(n, struct proc, node);
 		if (p->pid == pid)
@@ -244,7 +196,7 @@ read_proc_line(char *buf, size_t size, const char *fmt, ...)
 }
 
 static void
-proc_read_maps(struct proc *p)
+proc_read_maps(struct proctab *pt, struct proc *p)
 {
 	char		 path[64], line[4096], perms[8];
 	unsigned int	 major, minor;
@@ -267,19 +219,19 @@ proc_read_maps(struct proc *p)
 			continue;
 		prot = 0x4 | (perms[0] == 'r' ? 0x1 : 0) |
 		    (perms[1] == 'w' ? 0x2 : 0);
-		maps_insert(p, start, end, off, prot,
-		    dso_get(line + pos, makedev(major, minor), ino, p->pid));
+		maps_insert(p, start, end, off, prot, dso_get(pt->dsos,
+		    line + pos, makedev(major, minor), ino, p->pid));
 	}
 	fclose(f);
 }
 
 static int
-pid_listed(pid_t pid)
+pid_listed(const struct proctab *pt, pid_t pid)
 {
 	size_t	 i;
 
-	for (i = 0; i < opts.npids; i++) {
-		if (opts.pids[i] == pid)
+	for (i = 0; i < pt->npids; i++) {
+		if (pt->pids[i] == pid)
 			return (1);
 	}
 	return (0);
@@ -337,37 +289,37 @@ proc_read_ppid(pid_t pid)
 }
 
 static struct proc *
-proc_new(pid_t pid)
+proc_new(struct proctab *pt, pid_t pid)
 {
 	struct proc	*p;
 
 	p = xcalloc(1, sizeof *p);
 	p->pid = pid;
 	htable_init(&p->threads, 4);
-	htable_insert(&procs, &p->node, pid_hash(pid));
+	htable_insert(&pt->procs, &p->node, pid_hash(pid));
 	return (p);
 }
 
 /* Find a process, or learn it from /proc when no record announced it. */
 struct proc *
-proc_get(pid_t pid)
+proc_get(struct proctab *pt, pid_t pid)
 {
 	struct proc	*p, *parent;
 
-	if ((p = proc_find(pid)) != NULL)
+	if ((p = proc_find(pt, pid)) != NULL)
 		return (p);
-	p = proc_new(pid);
+	p = proc_new(pt, pid);
 	if (pid == 0) {
 		strlcpy(p->comm, "swapper", sizeof p->comm);
-		p->wanted = opts.npids == 0;
+		p->wanted = pt->npids == 0;
 		return (p);
 	}
 	read_proc_line(p->comm, sizeof p->comm, "/proc/%d/comm", (int)pid);
-	proc_read_maps(p);
+	proc_read_maps(pt, p);
 	proc_read_cgroup(p);
 	p->ppid = proc_read_ppid(pid);
-	p->wanted = opts.npids == 0 || pid_listed(pid);
-	if (!p->wanted && (parent = proc_find(p->ppid)) != NULL)
+	p->wanted = pt->npids == 0 || pid_listed(pt, pid);
+	if (!p->wanted && (parent = proc_find(pt, p->ppid)) != NULL)
 		p->wanted = parent->wanted;
 	return (p);
 }
@@ -394,9 +346,9 @@ proc_thread(struct proc *p, pid_t tid)
 }
 
 void
-proc_comm(pid_t pid, pid_t tid, const char *comm, int exec)
+proc_comm(struct proctab *pt, pid_t pid, pid_t tid, const char *comm, int exec)
 {
-	struct proc	*p = proc_get(pid);
+	struct proc	*p = proc_get(pt, pid);
 
 	if (exec)
 		maps_clear(p);
@@ -406,29 +358,29 @@ proc_comm(pid_t pid, pid_t tid, const char *comm, int exec)
 }
 
 void
-proc_fork(pid_t pid, pid_t ppid, pid_t tid, pid_t ptid)
+proc_fork(struct proctab *pt, pid_t pid, pid_t ppid, pid_t tid, pid_t ptid)
 {
 	struct proc	*p, *parent;
 	size_t		 i;
 
-	parent = proc_get(ppid);
+	parent = proc_get(pt, ppid);
 	if (pid == ppid) {
 		strlcpy(proc_thread(parent, tid)->comm,
 		    proc_thread(parent, ptid)->comm, sizeof parent->comm);
 		return;
 	}
-	if ((p = proc_find(pid)) != NULL) {
+	if ((p = proc_find(pt, pid)) != NULL) {
 		/* A reused pid whose old process was not swept yet. */
 		maps_clear(p);
 		p->exited = 0;
 	} else
-		p = proc_new(pid);
+		p = proc_new(pt, pid);
 	strlcpy(p->comm, parent->comm, sizeof p->comm);
 	strlcpy(p->container_id, parent->container_id, sizeof p->container_id);
 	free(p->cgroup);
 	p->cgroup = parent->cgroup != NULL ? xstrdup(parent->cgroup) : NULL;
 	p->ppid = ppid;
-	p->wanted = opts.npids == 0 || pid_listed(pid) || parent->wanted;
+	p->wanted = pt->npids == 0 || pid_listed(pt, pid) || parent->wanted;
 	for (i = 0; i < parent->nmaps; i++) {
 		maps_insert(p, parent->maps[i].start, parent->maps[i].end,
 		    parent->maps[i].pgoff, parent->maps[i].prot,
@@ -437,60 +389,64 @@ proc_fork(pid_t pid, pid_t ppid, pid_t tid, pid_t ptid)
 }
 
 void
-proc_exit(pid_t pid, pid_t tid)
+proc_exit(struct proctab *pt, pid_t pid, pid_t tid)
 {
 	struct proc	*p;
 
-	if ((p = proc_find(pid)) == NULL)
+	if ((p = proc_find(pt, pid)) == NULL)
 		return;
-	proc_thread(p, tid)->exited = proc_window;
+	proc_thread(p, tid)->exited = pt->window;
 	if (pid == tid)
-		p->exited = proc_window;
+		p->exited = pt->window;
 }
 
 void
-proc_mmap(pid_t pid, uint64_t start, uint64_t size, uint64_t pgoff,
-    uint32_t prot, uint64_t dev, uint64_t ino, const char *name)
+proc_mmap(struct proctab *pt, const struct perf_mmap *m)
 {
 	struct proc	*p;
 
-	if (size == 0 || start + size < start || !(prot & 0x4))
+	if (m->size == 0 || m->start + m->size < m->start || !(m->prot & 0x4))
 		return;
-	if (pid == -1)
+	if (m->pid == -1)
 		return;		/* kernel modules; kallsyms names them */
-	p = proc_get(pid);
-	maps_insert(p, start, start + size, pgoff, prot,
-	    dso_get(name, dev, ino, pid));
+	p = proc_get(pt, m->pid);
+	maps_insert(p, m->start, m->start + m->size, m->pgoff, m->prot,
+	    dso_get(pt->dsos, m->name, m->dev, m->ino, m->pid));
 }
+
+struct inherit_arg {
+	struct proctab	*pt;
+	int		 changed;
+};
 
 static void
 inherit_wanted(struct hnode *n, void *arg)
 {
-	struct proc	*p = container_of(n, struct proc, node), *parent;
-	int		*changed = arg;
+	struct proc		*p = container_of(n, struct proc, node), *parent;
+	struct inherit_arg	*ia = arg;
 
-	if (!p->wanted && (parent = proc_find(p->ppid)) != NULL &&
+	if (!p->wanted && (parent = proc_find(ia->pt, p->ppid)) != NULL &&
 	    parent->wanted) {
 		p->wanted = 1;
-		*changed = 1;
+		ia->changed = 1;
 	}
 }
 
 /* Learn every running process, and which of them --pid selects. */
 int
-proc_seed(char **cause)
+proc_seed(struct proctab *pt, char **cause)
 {
-	DIR		*dir;
-	struct dirent	*de;
-	size_t		 i;
-	char		*end;
-	long		 pid;
-	int		 changed;
+	struct inherit_arg	 ia = { pt, 0 };
+	DIR			*dir;
+	struct dirent		*de;
+	size_t			 i;
+	char			*end;
+	long			 pid;
 
-	for (i = 0; i < opts.npids; i++) {
-		if (kill(opts.pids[i], 0) != 0 && errno == ESRCH) {
+	for (i = 0; i < pt->npids; i++) {
+		if (kill(pt->pids[i], 0) != 0 && errno == ESRCH) {
 			xasprintf(cause, "--pid %d: no such process",
-			    (int)opts.pids[i]);
+			    (int)pt->pids[i]);
 			return (-1);
 		}
 	}
@@ -502,47 +458,63 @@ proc_seed(char **cause)
 	while ((de = readdir(dir)) != NULL) {
 		pid = strtol(de->d_name, &end, 10);
 		if (*end == '\0' && pid > 0)
-			proc_get(pid);
+			proc_get(pt, pid);
 	}
 	closedir(dir);
-	if (opts.npids != 0) {
+	if (pt->npids != 0) {
 		do {
-			changed = 0;
-			htable_foreach(&procs, inherit_wanted, &changed);
-		} while (changed);
+			ia.changed = 0;
+			htable_foreach(&pt->procs, inherit_wanted, &ia);
+		} while (ia.changed);
 	}
 	return (0);
 }
 
+struct sweep_arg {
+	struct proctab	*pt;
+	struct proc	*p;
+	int		 all;
+};
+
 static void
 thread_sweep(struct hnode *n, void *arg)
 {
-	struct proc	*p = arg;
-	struct thread	*t = container_of(n, struct thread, node);
+	struct sweep_arg	*sa = arg;
+	struct proc		*p = sa->p;
+	struct thread		*t = container_of(n, struct thread, node);
+	unsigned int		 window = sa->pt->window;
 
-	if ((t->exited != 0 && t->exited < proc_window) ||
-	    (p->exited != 0 && p->exited < proc_window)) {
+	if (sa->all || (t->exited != 0 && t->exited < window) ||
+	    (p->exited != 0 && p->exited < window)) {
 		htable_remove(&p->threads, n);
 		free(t);
 	}
 }
 
+/*
+ * What exited before the window being filled goes; the owners of
+ * per-process state hear of every process, to drop what went unused.
+ */
 static void
 proc_release(struct hnode *n, void *arg)
 {
-	struct proc	*p = container_of(n, struct proc, node);
+	struct sweep_arg	*sa = arg;
+	struct proctab		*pt = sa->pt;
+	struct proc		*p = container_of(n, struct proc, node);
+	size_t			 i;
+	int			 going;
 
-	if (arg != NULL)
-		p->exited = 1;
-	/* libunwind's state for a process no sample needed goes too. */
-	if (p->unwind_window + 1 < proc_window)
-		unwind_proc_free(p);
-	htable_foreach(&p->threads, thread_sweep, p);
-	if (p->exited == 0 || p->exited >= proc_window)
+	going = sa->all || (p->exited != 0 && p->exited < pt->window);
+	for (i = 0; i < pt->nhooks; i++) {
+		if (pt->hooks[i].proc_swept != NULL)
+			pt->hooks[i].proc_swept(pt->hooks[i].arg, p, going);
+	}
+	sa->p = p;
+	htable_foreach(&p->threads, thread_sweep, sa);
+	if (!going)
 		return;
 	maps_clear(p);
-	unwind_proc_free(p);
-	htable_remove(&procs, n);
+	htable_remove(&pt->procs, n);
 	htable_free(&p->threads);
 	free(p->maps);
 	free(p->cgroup);
@@ -550,34 +522,13 @@ proc_release(struct hnode *n, void *arg)
 }
 
 /*
- * A binary no sample used in the last window gives up its tables; one
- * nothing maps any more goes entirely. Frames of the window being filled
- * may still name it, so only what that window did not use goes.
- */
-static void
-dso_release(struct hnode *n, void *arg)
-{
-	struct dso	*d = container_of(n, struct dso, node);
-
-	if (d->used_window + 1 >= proc_window && arg == NULL)
-		return;
-	symbols_close(d);
-	unwind_dso_free(d);
-	if (d->refs != 0)
-		return;
-	htable_remove(&dsos, n);
-	free(d->name);
-	free(d);
-}
-
-/*
  * Start a new window. What exited or went unused before it can go once
  * the windows that could name it are written: call proc_sweep() then.
  */
 void
-proc_next_window(void)
+proc_next_window(struct proctab *pt)
 {
-	proc_window++;
+	pt->window++;
 }
 
 struct proc_foreach_arg {
@@ -594,33 +545,31 @@ proc_foreach_one(struct hnode *n, void *arg)
 }
 
 void
-proc_foreach(void (*cb)(struct proc *, void *), void *arg)
+proc_foreach(struct proctab *pt, void (*cb)(struct proc *, void *), void *arg)
 {
 	struct proc_foreach_arg	 fa = { cb, arg };
 
-	htable_foreach(&procs, proc_foreach_one, &fa);
+	htable_foreach(&pt->procs, proc_foreach_one, &fa);
 }
 
 void
-proc_sweep(void)
+proc_sweep(struct proctab *pt)
 {
-	htable_foreach(&procs, proc_release, NULL);
-	htable_foreach(&dsos, dso_release, NULL);
+	struct sweep_arg	 sa = { pt, NULL, 0 };
+
+	htable_foreach(&pt->procs, proc_release, &sa);
+	dsos_sweep(pt->dsos, pt->window, pt->hooks, pt->nhooks, 0);
 }
 
 void
-proc_free(void)
+proc_free_table(struct proctab *pt)
 {
-	size_t	 i;
+	struct sweep_arg	 sa = { pt, NULL, 1 };
 
-	htable_foreach(&procs, proc_release, "all");
-	htable_foreach(&dsos, dso_release, "all");
-	htable_free(&procs);
-	htable_free(&dsos);
-	for (i = 0; i < sizeof markers / sizeof markers[0]; i++) {
-		if (markers[i] != NULL) {
-			free(markers[i]->name);
-			free(markers[i]);
-		}
-	}
+	if (pt == NULL)
+		return;
+	htable_foreach(&pt->procs, proc_release, &sa);
+	htable_free(&pt->procs);
+	dsos_free(pt->dsos, pt->hooks, pt->nhooks);
+	free(pt);
 }

@@ -1,15 +1,15 @@
-/* Decode perf records and hand them to the process table and the stacks. */
+/*
+ * Decode perf records, trusting none of their bytes, and hand each to the
+ * handler for its kind.
+ */
 
 #include <sys/sysmacros.h>
 
 #include <linux/perf_event.h>
 
 #include <string.h>
-#include <time.h>
 
-#include "profdropd.h"
-
-struct counters counters;
+#include "libprofdrop.h"
 
 /* Reads advance through a record and fail rather than run past its end. */
 struct cursor {
@@ -110,149 +110,6 @@ records_parse_sample(const void *rec, size_t len,
 	return (0);
 }
 
-/* Callers are return addresses: name the call instead. */
-static void
-user_frame(struct proc *p, uint64_t ip, int caller, struct frame *f)
-{
-	const struct map	*m;
-
-	if (caller && ip > 0)
-		ip--;
-	if ((m = proc_find_map(p, ip)) == NULL) {
-		f->dso = dso_marker("[unknown mapping]");
-		f->addr = ip;
-		return;
-	}
-	m->dso->used_window = proc_window;
-	f->dso = m->dso;
-	f->addr = m->dso->kind != DSO_ANON ? ip - m->start + m->pgoff : ip;
-}
-
-/* The kernel part of the callchain, and its user part if it has one. */
-static size_t
-callchain_frames(struct proc *p, const struct perf_sample *s, struct frame *f,
-    size_t max)
-{
-	uint64_t	 ip, context = PERF_CONTEXT_USER;
-	size_t		 i, n = 0;
-	int		 caller = 0;
-
-	for (i = 0; i < s->nr && n < max; i++) {
-		ip = s->ips[i];
-		if (ip >= (uint64_t)PERF_CONTEXT_MAX) {
-			context = ip;
-			caller = 0;
-			continue;
-		}
-		if (context == PERF_CONTEXT_KERNEL) {
-			f[n].dso = dso_kernel();
-			f[n++].addr = caller && ip > 0 ? ip - 1 : ip;
-		} else if (context == PERF_CONTEXT_USER)
-			user_frame(p, ip, caller, &f[n++]);
-		caller = 1;
-	}
-	return (n);
-}
-
-/*
- * Unwind times: 100 ns buckets up to 25.6 us, then 10 us buckets up to
- * 2.58 ms; the last holds everything slower.
- */
-static size_t
-records_bucket(uint64_t ns)
-{
-	if (ns < 25600)
-		return (ns / 100);
-	ns = 256 + (ns - 25600) / 10000;
-	return (ns < COUNTERS_HIST ? ns : COUNTERS_HIST - 1);
-}
-
-/* Unwind the copied user stack; mark a walk that did not finish. */
-static size_t
-unwound_frames(struct proc *p, const struct perf_sample *s, struct frame *f,
-    size_t max)
-{
-	uint64_t	 ips[PROFDROP_MAX_FRAMES];
-	const char	*marker = NULL;
-	size_t		 i, n;
-
-	struct timespec	 t0, t1;
-	enum unwind_end	 end;
-	uint64_t	 ns;
-
-	if (max < 2)
-		return (0);
-	counters.unwound++;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	end = unwind_sample(p, s->regs, s->stack, s->stack_len, ips, max - 1,
-	    &n);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ns = (t1.tv_sec - t0.tv_sec) * 1000000000ULL + t1.tv_nsec - t0.tv_nsec;
-	counters.unwind_ns[records_bucket(ns)]++;
-	switch (end) {
-	case UNWIND_COMPLETE:
-		counters.complete++;
-		break;
-	case UNWIND_TRUNCATED:
-		counters.truncated++;
-		marker = "[truncated]";
-		break;
-	case UNWIND_FAILED:
-		counters.failed++;
-		marker = "[unwind failure]";
-		break;
-	}
-	for (i = 0; i < n; i++)
-		user_frame(p, ips[i], i > 0, &f[i]);
-	if (marker != NULL) {
-		f[n].dso = dso_marker(marker);
-		f[n++].addr = 0;
-	}
-	return (n);
-}
-
-/* Kernel frames from the callchain, then user frames, leaf first. */
-size_t
-records_frames(struct proc *p, const struct perf_sample *s, struct frame *f,
-    size_t max)
-{
-	size_t	 n;
-
-	n = callchain_frames(p, s, f, max);
-	if (s->regs != NULL && s->stack != NULL)
-		n += unwound_frames(p, s, f + n, max - n);
-	return (n);
-}
-
-static void
-handle_sample(const void *rec, size_t len, const struct sample_format *fmt)
-{
-	struct perf_sample	 s;
-	struct frame		 frames[PROFDROP_MAX_FRAMES];
-	struct proc		*p;
-	int64_t			 values[2];
-	size_t			 n;
-
-	if (records_parse_sample(rec, len, fmt, &s) != 0) {
-		counters.bad_records++;
-		return;
-	}
-	counters.samples++;
-	if (s.pid <= 0 && s.tid <= 0) {
-		if (opts.npids != 0)
-			return;
-		p = proc_get(0);	/* idle: the swapper */
-	} else if ((p = proc_get(s.pid)) == NULL || !p->wanted)
-		return;
-	counters.samples_kept++;
-	n = records_frames(p, &s, frames, PROFDROP_MAX_FRAMES);
-	values[0] = 1;
-	values[1] = opts.use_cycles ? 1000000000 / opts.frequency : s.period;
-	stacks_add(cpu_stacks, p->pid, s.tid, 0, frames, n, values);
-	if (wall_stacks != NULL)
-		stacks_add(wall_stacks, p->pid, s.tid, 0, frames, n, values + 1);
-}
-
 /* The fixed part of a record, then a NUL-terminated string. */
 static const char *
 record_string(struct cursor *c)
@@ -265,97 +122,58 @@ record_string(struct cursor *c)
 	return (str);
 }
 
-static void
-handle_mmap(const void *rec, size_t len, int mmap2)
+static int
+decode_mmap(const void *rec, size_t len, int mmap2, struct perf_mmap *m)
 {
 	struct cursor	 c = { (const unsigned char *)rec, NULL };
-	uint32_t	 ids[2], majmin[2] = { 0, 0 }, prot = 0x4, flags;
-	uint64_t	 start, size, pgoff, ino = 0, gen;
-	const char	*name;
+	uint32_t	 ids[2], majmin[2] = { 0, 0 }, flags;
+	uint64_t	 gen;
 
 	c.end = c.p + len;
+	memset(m, 0, sizeof *m);
+	m->prot = 0x4;
 	if (take(&c, NULL, sizeof(struct perf_event_header)) != 0 ||
-	    take(&c, ids, sizeof ids) != 0 || take_u64(&c, &start) != 0 ||
-	    take_u64(&c, &size) != 0 || take_u64(&c, &pgoff) != 0)
-		goto bad;
+	    take(&c, ids, sizeof ids) != 0 || take_u64(&c, &m->start) != 0 ||
+	    take_u64(&c, &m->size) != 0 || take_u64(&c, &m->pgoff) != 0)
+		return (-1);
 	if (mmap2 && (take(&c, majmin, sizeof majmin) != 0 ||
-	    take_u64(&c, &ino) != 0 || take_u64(&c, &gen) != 0 ||
-	    take(&c, &prot, sizeof prot) != 0 ||
+	    take_u64(&c, &m->ino) != 0 || take_u64(&c, &gen) != 0 ||
+	    take(&c, &m->prot, sizeof m->prot) != 0 ||
 	    take(&c, &flags, sizeof flags) != 0))
-		goto bad;
-	if ((name = record_string(&c)) == NULL)
-		goto bad;
-	proc_mmap(ids[0], start, size, pgoff, prot,
-	    makedev(majmin[0], majmin[1]), ino, name);
-	return;
-bad:
-	counters.bad_records++;
+		return (-1);
+	if ((m->name = record_string(&c)) == NULL)
+		return (-1);
+	m->pid = ids[0];
+	m->dev = makedev(majmin[0], majmin[1]);
+	return (0);
 }
 
-static void
-handle_comm(const void *rec, size_t len, int exec)
+/* COMM, FORK and EXIT: pids and tids first, then maybe a name. */
+static int
+decode_ids(const void *rec, size_t len, uint32_t *ids, size_t nids,
+    const char **name)
 {
 	struct cursor	 c = { (const unsigned char *)rec, NULL };
-	uint32_t	 ids[2];
-	const char	*name;
 
 	c.end = c.p + len;
 	if (take(&c, NULL, sizeof(struct perf_event_header)) != 0 ||
-	    take(&c, ids, sizeof ids) != 0 ||
-	    (name = record_string(&c)) == NULL) {
-		counters.bad_records++;
-		return;
-	}
-	proc_comm(ids[0], ids[1], name, exec);
+	    take(&c, ids, nids * sizeof *ids) != 0)
+		return (-1);
+	if (name != NULL && (*name = record_string(&c)) == NULL)
+		return (-1);
+	return (0);
 }
 
-static void
-handle_task(const void *rec, size_t len, int fork)
+static int
+decode_lost(const void *rec, size_t len, uint64_t *lost)
 {
 	struct cursor	 c = { (const unsigned char *)rec, NULL };
-	uint32_t	 ids[4];
+	uint64_t	 id;
 
 	c.end = c.p + len;
 	if (take(&c, NULL, sizeof(struct perf_event_header)) != 0 ||
-	    take(&c, ids, sizeof ids) != 0) {
-		counters.bad_records++;
-		return;
-	}
-	if (fork)
-		proc_fork(ids[0], ids[1], ids[2], ids[3]);
-	else
-		proc_exit(ids[0], ids[1]);
-}
-
-void
-records_lost(const void *rec, size_t len)
-{
-	struct cursor	 c = { (const unsigned char *)rec, NULL };
-	uint64_t	 id, lost;
-
-	c.end = c.p + len;
-	if (take(&c, NULL, sizeof(struct perf_event_header)) != 0 ||
-	    take_u64(&c, &id) != 0 || take_u64(&c, &lost) != 0) {
-		counters.bad_records++;
-		return;
-	}
-	counters.lost += lost;
-}
-
-/* The unwind time below which a share q of the samples since then fell. */
-uint64_t
-records_unwind_percentile(const struct counters *now,
-    const struct counters *then, double q)
-{
-	uint64_t	 total = now->unwound - then->unwound, seen = 0;
-	size_t		 i;
-
-	for (i = 0; i < COUNTERS_HIST && total != 0; i++) {
-		seen += now->unwind_ns[i] - then->unwind_ns[i];
-		if (seen >= q * total)
-			return (i < 256 ? (i + 1) * 100 :
-			    25600 + (i - 255) * 10000);
-	}
+	    take_u64(&c, &id) != 0 || take_u64(&c, lost) != 0)
+		return (-1);
 	return (0);
 }
 
@@ -407,56 +225,87 @@ records_time(const void *rec, size_t len, const struct sample_format *fmt)
 }
 
 /* A thread was switched in: its tid comes first in the sample_id fields. */
-static void
-handle_switch_in(const void *rec, size_t len, const struct sample_format *fmt)
+static int
+decode_switch_in(const void *rec, size_t len, const struct sample_format *fmt,
+    pid_t *tid)
 {
 	uint32_t	 ids[2];
 	size_t		 trailer = sample_id_size(fmt);
 
-	if (!(fmt->type & PERF_SAMPLE_TID))
-		return;
-	if (len < sizeof(struct perf_event_header) + 8 + trailer) {
-		counters.bad_records++;
-		return;
-	}
+	if (len < sizeof(struct perf_event_header) + 8 + trailer)
+		return (-1);
 	memcpy(ids, (const char *)rec + len - trailer, sizeof ids);
-	offcpu_switch_in(ids[1], records_time(rec, len, fmt));
+	*tid = ids[1];
+	return (0);
 }
 
-/* Every record of the CPU sampler's rings, in time order. */
+/* Hand one record to the handler for its kind; count what is malformed. */
 void
-records_handle(const void *rec, size_t len, const struct sample_format *fmt)
+records_dispatch(const struct record_handlers *h, void *arg, const void *rec,
+    size_t len, const struct sample_format *fmt)
 {
-	const struct perf_event_header	*h = rec;
+	const struct perf_event_header	*hdr = rec;
+	struct perf_sample		 s;
+	struct perf_mmap		 m;
+	const char			*name;
+	uint32_t			 ids[4];
+	uint64_t			 lost;
+	pid_t				 tid;
+	int				 bad = 0;
 
-	switch (h->type) {
+	switch (hdr->type) {
 	case PERF_RECORD_SAMPLE:
-		handle_sample(rec, len, fmt);
+		if (h->sample == NULL)
+			break;
+		if (!(bad = records_parse_sample(rec, len, fmt, &s) != 0))
+			h->sample(arg, &s, fmt);
 		break;
 	case PERF_RECORD_MMAP:
-		handle_mmap(rec, len, 0);
-		break;
 	case PERF_RECORD_MMAP2:
-		handle_mmap(rec, len, 1);
+		if (h->mmap == NULL)
+			break;
+		if (!(bad = decode_mmap(rec, len,
+		    hdr->type == PERF_RECORD_MMAP2, &m) != 0))
+			h->mmap(arg, &m);
 		break;
 	case PERF_RECORD_COMM:
-		handle_comm(rec, len, h->misc & PERF_RECORD_MISC_COMM_EXEC);
+		if (h->comm == NULL)
+			break;
+		if (!(bad = decode_ids(rec, len, ids, 2, &name) != 0))
+			h->comm(arg, ids[0], ids[1], name,
+			    (hdr->misc & PERF_RECORD_MISC_COMM_EXEC) != 0);
 		break;
 	case PERF_RECORD_FORK:
-		handle_task(rec, len, 1);
+		if (h->fork == NULL)
+			break;
+		if (!(bad = decode_ids(rec, len, ids, 4, NULL) != 0))
+			h->fork(arg, ids[0], ids[1], ids[2], ids[3]);
 		break;
 	case PERF_RECORD_EXIT:
-		handle_task(rec, len, 0);
+		if (h->exit == NULL)
+			break;
+		if (!(bad = decode_ids(rec, len, ids, 2, NULL) != 0))
+			h->exit(arg, ids[0], ids[1]);
 		break;
 	case PERF_RECORD_LOST:
-		records_lost(rec, len);
+		if (h->lost == NULL)
+			break;
+		if (!(bad = decode_lost(rec, len, &lost) != 0))
+			h->lost(arg, lost);
 		break;
 	case PERF_RECORD_THROTTLE:
-		counters.throttled++;
+		if (h->throttle != NULL)
+			h->throttle(arg);
 		break;
 	case PERF_RECORD_SWITCH_CPU_WIDE:
-		if (!(h->misc & PERF_RECORD_MISC_SWITCH_OUT))
-			handle_switch_in(rec, len, fmt);
+		if (h->switch_in == NULL ||
+		    (hdr->misc & PERF_RECORD_MISC_SWITCH_OUT) ||
+		    !(fmt->type & PERF_SAMPLE_TID))
+			break;
+		if (!(bad = decode_switch_in(rec, len, fmt, &tid) != 0))
+			h->switch_in(arg, tid, records_time(rec, len, fmt));
 		break;
 	}
+	if (bad && h->malformed != NULL)
+		h->malformed(arg);
 }

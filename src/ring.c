@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
 /*
  * Map the ring of an event with *pages data pages. When the locked-memory

@@ -1,9 +1,9 @@
 /*
- * Symbolizer for ELF files with elfutils libdwfl: function names from the
- * symbol tables, source lines and inline chains from DWARF, found in the
- * binary itself or in a debug file (.gnu_debuglink, /usr/lib/debug/.build-id).
- * Each dso keeps its Dwfl open, so every string handed out stays valid until
- * symbols_close().
+ * Names of addresses in ELF files with elfutils libdwfl: function names
+ * from the symbol tables, source lines and inline chains from DWARF, found
+ * in the binary itself or in the debug file elfinfo.c picks (the one the
+ * unwinder uses too), else through debuginfod. Each dso keeps its Dwfl
+ * open, so every string handed out stays valid until symbols_close().
  */
 
 #include <sys/stat.h>
@@ -13,11 +13,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
 /*
  * libiberty's demanglers. Its header drags in libiberty.h, whose xmalloc
@@ -31,13 +32,6 @@ char	*rust_demangle(const char *, int);
 
 #define SYMBOLS_MAX_DEPTH	64	/* DWARF scopes searched per address */
 
-/* A PT_LOAD segment: file offsets [offset, offset + filesz) map at vaddr. */
-struct symbols_load {
-	uint64_t	 offset;
-	uint64_t	 filesz;
-	uint64_t	 vaddr;
-};
-
 /* A function symbol at a module address, named by its symbol index. */
 struct symbols_sym {
 	uint64_t	 addr;
@@ -50,8 +44,7 @@ struct symbols {
 	Dwfl_Module		*mod;
 	GElf_Addr		 bias;	/* module address - ELF vaddr */
 	char			*path;
-	struct symbols_load	*loads;
-	size_t			 nloads;
+	struct elf_loads	 image;
 	struct symbols_sym	*syms;	/* sorted by address */
 	size_t			 nsyms;
 	int			 symsread;
@@ -65,20 +58,27 @@ struct symbols_name {
 };
 
 /*
- * Look for a module's debug file once. libdwfl asks again each time it
- * wants DWARF it has not got, and with debuginfod each ask may wait for
- * a server's timeout.
+ * A module's debug file: the one elfinfo.c finds, as for unwinding; else
+ * libdwfl's own search, which adds debuginfod. Looked for once: libdwfl
+ * asks again each time it wants DWARF it has not got, and with debuginfod
+ * each ask may wait for a server's timeout.
  */
 static int
 symbols_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *name,
     Dwarf_Addr base, const char *file, const char *debuglink,
     GElf_Word crc, char **path)
 {
-	static char	 tried;
+	static const char	 tried;	/* only its address is used */
+	GElf_Addr		 bias;
+	Elf			*elf;
+	int			 fd;
 
 	if (*userdata == &tried)
 		return (-1);
-	*userdata = &tried;
+	*userdata = (void *)&tried;
+	if (file != NULL && (elf = dwfl_module_getelf(mod, &bias)) != NULL &&
+	    (fd = elfinfo_debug_file(elf, file, name, path)) != -1)
+		return (fd);
 	return (dwfl_standard_find_debuginfo(mod, userdata, name, base, file,
 	    debuglink, crc, path));
 }
@@ -89,21 +89,36 @@ static const Dwfl_Callbacks symbols_callbacks = {
 	.section_address = dwfl_offline_section_address
 };
 
+/*
+ * libelf's version, and debuginfod as cfg asks (libdwfl reads it from the
+ * environment). debuginfod is opt-in; its defaults are made for a daemon.
+ */
 void
-symbols_init(void)
+symbols_init(const struct pd_config *cfg)
 {
+	char	 timeout[16];
+
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		fatalx("libelf: %s", elf_errmsg(-1));
-}
-
-/* Nothing global to release: each dso's state goes with symbols_close(). */
-void
-symbols_free(void)
-{
+	if (cfg->debuginfod_urls != NULL)
+		setenv("DEBUGINFOD_URLS", cfg->debuginfod_urls, 1);
+	if (cfg->debuginfod_cache != NULL)
+		setenv("DEBUGINFOD_CACHE_PATH", cfg->debuginfod_cache, 1);
+	if (cfg->debuginfod_timeout != 0) {
+		snprintf(timeout, sizeof timeout, "%u",
+		    cfg->debuginfod_timeout);
+		setenv("DEBUGINFOD_TIMEOUT", timeout, 1);
+	}
+	if (getenv("DEBUGINFOD_URLS") == NULL)
+		return;
+	setenv("DEBUGINFOD_CACHE_PATH", PROFDROP_CACHE_DIR "/debuginfod", 0);
+	setenv("DEBUGINFOD_TIMEOUT", "5", 0);
+	/* One try per binary: a retry would double a hung wait. */
+	setenv("DEBUGINFOD_RETRY_LIMIT", "0", 0);
 }
 
 /*
- * Keep the PT_LOAD segments that map file offsets to vaddrs. A file whose
+ * The PT_LOAD segments that map file offsets to vaddrs. A file whose
  * segments or section headers run past its end was cut short: refuse it.
  */
 static int
@@ -111,33 +126,17 @@ symbols_read_loads(struct symbols *s, uint64_t size)
 {
 	Elf		*elf;
 	GElf_Ehdr	 ehdr;
-	GElf_Phdr	 phdr;
-	size_t		 phnum, shnum, i;
+	size_t		 shnum;
 
 	if ((elf = dwfl_module_getelf(s->mod, &s->bias)) == NULL ||
-	    gelf_getehdr(elf, &ehdr) == NULL ||
-	    elf_getphdrnum(elf, &phnum) != 0 || phnum == 0)
+	    gelf_getehdr(elf, &ehdr) == NULL)
 		return (-1);
 	/* libelf quietly drops section headers past the end; check here. */
 	shnum = ehdr.e_shnum != 0 ? ehdr.e_shnum : 1;
 	if (ehdr.e_shoff != 0 && (ehdr.e_shoff > size ||
 	    (uint64_t)shnum * ehdr.e_shentsize > size - ehdr.e_shoff))
 		return (-1);
-	s->loads = xcalloc(phnum, sizeof *s->loads);
-	for (i = 0; i < phnum; i++) {
-		if (gelf_getphdr(elf, i, &phdr) == NULL)
-			return (-1);
-		if (phdr.p_type != PT_LOAD || phdr.p_filesz == 0)
-			continue;
-		if (phdr.p_offset > size ||
-		    phdr.p_filesz > size - phdr.p_offset)
-			return (-1);
-		s->loads[s->nloads].offset = phdr.p_offset;
-		s->loads[s->nloads].filesz = phdr.p_filesz;
-		s->loads[s->nloads].vaddr = phdr.p_vaddr;
-		s->nloads++;
-	}
-	return (s->nloads == 0 ? -1 : 0);
+	return (elfinfo_loads(elf, size, &s->image));
 }
 
 static void
@@ -152,7 +151,7 @@ symbols_destroy(struct symbols *s)
 {
 	if (s->dwfl != NULL)
 		dwfl_end(s->dwfl);
-	free(s->loads);
+	elfinfo_loads_free(&s->image);
 	free(s->syms);
 	htable_foreach(&s->names, symbols_name_free, &s->names);
 	htable_free(&s->names);
@@ -166,9 +165,9 @@ symbols_load(struct dso *dso, int fd, char *path)
 {
 	struct symbols		*s;
 	struct stat		 st;
-	const unsigned char	*bits;
-	GElf_Addr		 vaddr;
-	int			 len;
+	unsigned char		 bits[sizeof dso->build_id];
+	GElf_Addr		 bias;
+	size_t			 len;
 
 	s = xcalloc(1, sizeof *s);
 	s->path = path;
@@ -196,14 +195,14 @@ symbols_load(struct dso *dso, int fd, char *path)
 		goto fail_quiet;
 	}
 
-	len = dwfl_module_build_id(s->mod, &bits, &vaddr);
-	if (dso->build_id_len != 0 && (len != (int)dso->build_id_len ||
+	len = elfinfo_build_id(dwfl_module_getelf(s->mod, &bias), bits,
+	    sizeof bits);
+	if (dso->build_id_len != 0 && (len != dso->build_id_len ||
 	    memcmp(bits, dso->build_id, len) != 0)) {
 		log_debug("%s: build-id differs from the mapped file", path);
 		goto fail_quiet;
 	}
-	if (dso->build_id_len == 0 && len > 0 &&
-	    (size_t)len <= sizeof dso->build_id) {
+	if (dso->build_id_len == 0 && len > 0) {
 		memcpy(dso->build_id, bits, len);
 		dso->build_id_len = len;
 	}
@@ -250,12 +249,20 @@ symbols_close(struct dso *dso)
 	dso->symbols = NULL;
 }
 
+/* The path the binary's symbols were read from. */
 const char *
-symbols_path(struct dso *dso)
+symbols_path(const struct dso *dso)
 {
-	struct symbols	*s = dso->symbols;
+	const struct symbols	*s = dso->symbols;
 
 	return (s != NULL ? s->path : dso->name);
+}
+
+/* A sweep: a binary unused in the last window closes its debug data. */
+void
+symbols_dso_swept(void *arg, struct dso *dso, int going)
+{
+	symbols_close(dso);
 }
 
 static int
@@ -553,7 +560,7 @@ void
 symbols_lookup(struct dso *dso, uint64_t addr, struct symbol_info *info)
 {
 	struct symbols		*s;
-	struct symbols_load	*l;
+	struct elf_load		*l;
 	Dwfl_Line		*dl;
 	GElf_Addr		 maddr;
 	const char		*name, *file = NULL;
@@ -566,12 +573,12 @@ symbols_lookup(struct dso *dso, uint64_t addr, struct symbol_info *info)
 		return;
 	s = dso->symbols;
 
-	for (i = 0; i < s->nloads; i++) {
-		l = &s->loads[i];
+	for (i = 0; i < s->image.nloads; i++) {
+		l = &s->image.loads[i];
 		if (addr >= l->offset && addr - l->offset < l->filesz)
 			break;
 	}
-	if (i == s->nloads)
+	if (i == s->image.nloads)
 		return;
 	info->vaddr = addr - l->offset + l->vaddr;
 	maddr = info->vaddr + s->bias;

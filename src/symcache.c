@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
 #define SYMCACHE_KEEP		3		/* windows an entry may go unused */
 #define SYMCACHE_MAX_BYTES	(16 << 20)
@@ -57,18 +57,33 @@ struct symcache_report {
 	unsigned int	 window;
 };
 
-static struct htable		  entries;
-static struct symcache_entry	**slots;	/* by slot; NULL when free */
-static size_t			  nslots;
-static size_t			  slotcap;
-static size_t			  freeslot;	/* no free slot below it */
-static size_t			  bytes;
-static struct symcache_report	 *report;	/* set in a child */
+struct symcache {
+	struct htable		  entries;
+	struct symcache_entry	**slots;	/* by slot; NULL when free */
+	size_t			  nslots;
+	size_t			  slotcap;
+	size_t			  freeslot;	/* no free slot below it */
+	size_t			  bytes;
+	unsigned int		  window;	/* the one being filled */
+	struct symcache_report	 *report;	/* set in a child */
+};
 
-void
-symcache_init(void)
+struct symcache *
+symcache_new(void)
 {
-	htable_init(&entries, 4096);
+	struct symcache	*sc;
+
+	sc = xcalloc(1, sizeof *sc);
+	htable_init(&sc->entries, 4096);
+	sc->window = 1;
+	return (sc);
+}
+
+/* Entries are kept while windows newer than SYMCACHE_KEEP use them. */
+void
+symcache_set_window(struct symcache *sc, unsigned int window)
+{
+	sc->window = window;
 }
 
 static uint64_t
@@ -116,12 +131,12 @@ report_records(const struct symcache_report *r)
 }
 
 static struct symcache_entry *
-symcache_find(uint64_t serial, uint64_t addr)
+symcache_find(struct symcache *sc, uint64_t serial, uint64_t addr)
 {
 	struct symcache_entry	*e;
 	struct hnode		*n;
 
-	for (n = htable_find(&entries, symcache_hash(serial, addr));
+	for (n = htable_find(&sc->entries, symcache_hash(serial, addr));
 	    n != NULL; n = htable_next_same(n)) {
 		e = container_of(n, struct symcache_entry, node);
 		if (e->rec.serial == serial && e->rec.addr == addr)
@@ -131,18 +146,19 @@ symcache_find(uint64_t serial, uint64_t addr)
 }
 
 int
-symcache_lookup(const struct dso *d, uint64_t addr, struct symbol_info *info)
+symcache_lookup(struct symcache *sc, const struct dso *d, uint64_t addr,
+    struct symbol_info *info)
 {
 	struct symcache_entry	*e;
 	uint32_t		 i;
 
-	if ((e = symcache_find(d->serial, addr)) == NULL)
+	if ((e = symcache_find(sc, d->serial, addr)) == NULL)
 		return (0);
 	/* A child's writes would only copy pages: it reports use instead. */
-	if (report == NULL)
-		e->used_window = proc_window;
-	else if (e->slot < report->nslots)
-		report->shared[e->slot] = 1;
+	if (sc->report == NULL)
+		e->used_window = sc->window;
+	else if (e->slot < sc->report->nslots)
+		sc->report->shared[e->slot] = 1;
 	info->vaddr = e->rec.vaddr;
 	info->nlines = e->rec.nlines;
 	for (i = 0; i < e->rec.nlines; i++)
@@ -204,31 +220,34 @@ symcache_layout(struct symcache_rec *rec, char *text,
 }
 
 static void
-symcache_insert(const struct symcache_rec *rec, const char *text)
+symcache_insert(struct symcache *sc, const struct symcache_rec *rec,
+    const char *text)
 {
 	struct symcache_entry	*e;
 	size_t			 size = sizeof *e + rec->textlen;
 
 	/* A child's copy dies with it; the daemon's is capped. */
-	if (report == NULL && bytes + size > SYMCACHE_MAX_BYTES)
+	if (sc->report == NULL && sc->bytes + size > SYMCACHE_MAX_BYTES)
 		return;
 	e = xmalloc(size);
 	e->rec = *rec;
 	memcpy(e + 1, text, rec->textlen);
-	e->used_window = proc_window;
-	while (freeslot < nslots && slots[freeslot] != NULL)
-		freeslot++;
-	if (freeslot == nslots) {
-		if (nslots == slotcap) {
-			slotcap = slotcap == 0 ? 1024 : slotcap * 2;
-			slots = xreallocarray(slots, slotcap, sizeof *slots);
+	e->used_window = sc->window;
+	while (sc->freeslot < sc->nslots && sc->slots[sc->freeslot] != NULL)
+		sc->freeslot++;
+	if (sc->freeslot == sc->nslots) {
+		if (sc->nslots == sc->slotcap) {
+			sc->slotcap = sc->slotcap == 0 ? 1024 :
+			    sc->slotcap * 2;
+			sc->slots = xreallocarray(sc->slots, sc->slotcap,
+			    sizeof *sc->slots);
 		}
-		nslots++;
+		sc->nslots++;
 	}
-	e->slot = freeslot;
-	slots[e->slot] = e;
-	bytes += size;
-	htable_insert(&entries, &e->node, symcache_hash(rec->serial,
+	e->slot = sc->freeslot;
+	sc->slots[e->slot] = e;
+	sc->bytes += size;
+	htable_insert(&sc->entries, &e->node, symcache_hash(rec->serial,
 	    rec->addr));
 }
 
@@ -311,7 +330,8 @@ symcache_unpack(const void *buf, size_t size, uint64_t *serial,
 }
 
 static void
-symcache_keep(uint64_t serial, uint64_t addr, const struct symbol_info *info)
+symcache_keep(struct symcache *sc, uint64_t serial, uint64_t addr,
+    const struct symbol_info *info)
 {
 	struct symcache_rec	 rec;
 	unsigned char		*buf;
@@ -321,42 +341,44 @@ symcache_keep(uint64_t serial, uint64_t addr, const struct symbol_info *info)
 	size = sizeof rec + rec.textlen + 8;
 	buf = xmalloc(size);
 	if (symcache_pack(serial, addr, info, buf, size) != 0)
-		symcache_insert((struct symcache_rec *)buf,
+		symcache_insert(sc, (struct symcache_rec *)buf,
 		    (char *)buf + sizeof rec);
 	free(buf);
 }
 
 /* Remember what addr in d was named; in a child, tell the daemon too. */
 void
-symcache_add(const struct dso *d, uint64_t addr, const struct symbol_info *info)
+symcache_add(struct symcache *sc, const struct dso *d, uint64_t addr,
+    const struct symbol_info *info)
 {
-	unsigned char	*end, *at;
-	size_t		 len;
+	struct symcache_report	*r = sc->report;
+	unsigned char		*end, *at;
+	size_t			 len;
 
 	if (info->nlines == 0)
 		return;
-	if (report != NULL) {
-		at = report_records(report) + *report_used(report);
-		end = report->shared + report->size;
+	if (r != NULL) {
+		at = report_records(r) + *report_used(r);
+		end = r->shared + r->size;
 		if ((len = symcache_pack(d->serial, addr, info, at,
 		    end - at)) != 0) {
-			*report_used(report) += len;
-			symcache_insert((struct symcache_rec *)at,
+			*report_used(r) += len;
+			symcache_insert(sc, (struct symcache_rec *)at,
 			    (char *)at + sizeof(struct symcache_rec));
 			return;
 		}
 	}
-	symcache_keep(d->serial, addr, info);
+	symcache_keep(sc, d->serial, addr, info);
 }
 
 /* Shared memory for the child about to write a window. */
 struct symcache_report *
-symcache_report_new(void)
+symcache_report_new(struct symcache *sc)
 {
 	struct symcache_report	*r = xcalloc(1, sizeof *r);
 
-	r->nslots = nslots;
-	r->window = proc_window;
+	r->nslots = sc->nslots;
+	r->window = sc->window;
 	r->size = report_flags_size(r) + sizeof(size_t) +
 	    SYMCACHE_REPORT_BYTES;
 	r->shared = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED |
@@ -374,20 +396,20 @@ symcache_report_new(void)
  * the daemon's, so a used flag never names one of them.
  */
 void
-symcache_report_to(struct symcache_report *r)
+symcache_report_to(struct symcache *sc, struct symcache_report *r)
 {
-	report = r;
-	freeslot = nslots;
+	sc->report = r;
+	sc->freeslot = sc->nslots;
 }
 
 static void
-symcache_remove(struct symcache_entry *e)
+symcache_remove(struct symcache *sc, struct symcache_entry *e)
 {
-	htable_remove(&entries, &e->node);
-	slots[e->slot] = NULL;
-	if (e->slot < freeslot)
-		freeslot = e->slot;
-	bytes -= sizeof *e + e->rec.textlen;
+	htable_remove(&sc->entries, &e->node);
+	sc->slots[e->slot] = NULL;
+	if (e->slot < sc->freeslot)
+		sc->freeslot = e->slot;
+	sc->bytes -= sizeof *e + e->rec.textlen;
 	free(e);
 }
 
@@ -396,7 +418,7 @@ symcache_remove(struct symcache_entry *e)
  * the entries no window used for a while.
  */
 void
-symcache_absorb(struct symcache_report *r, int ok)
+symcache_absorb(struct symcache *sc, struct symcache_report *r, int ok)
 {
 	const unsigned char	*p, *end;
 	struct symbol_info	 info;
@@ -405,10 +427,10 @@ symcache_absorb(struct symcache_report *r, int ok)
 
 	if (r == NULL)
 		return;
-	for (i = 0; ok && i < r->nslots && i < nslots; i++) {
-		if (r->shared[i] && slots[i] != NULL &&
-		    slots[i]->used_window < r->window)
-			slots[i]->used_window = r->window;
+	for (i = 0; ok && i < r->nslots && i < sc->nslots; i++) {
+		if (r->shared[i] && sc->slots[i] != NULL &&
+		    sc->slots[i]->used_window < r->window)
+			sc->slots[i]->used_window = r->window;
 	}
 	p = report_records(r);
 	end = r->shared + r->size;
@@ -417,37 +439,38 @@ symcache_absorb(struct symcache_report *r, int ok)
 		end = p + used;
 	while (ok && (len = symcache_unpack(p, end - p, &serial, &addr,
 	    &info)) != 0) {
-		if (symcache_find(serial, addr) == NULL)
-			symcache_insert((const struct symcache_rec *)p,
+		if (symcache_find(sc, serial, addr) == NULL)
+			symcache_insert(sc, (const struct symcache_rec *)p,
 			    (const char *)p + sizeof(struct symcache_rec));
 		p += len;
 	}
 	munmap(r->shared, r->size);
 	free(r);
-	for (i = 0; i < nslots; i++) {
-		if (slots[i] != NULL &&
-		    slots[i]->used_window + SYMCACHE_KEEP < proc_window)
-			symcache_remove(slots[i]);
+	for (i = 0; i < sc->nslots; i++) {
+		if (sc->slots[i] != NULL &&
+		    sc->slots[i]->used_window + SYMCACHE_KEEP < sc->window)
+			symcache_remove(sc, sc->slots[i]);
 	}
 }
 
 size_t
-symcache_count(void)
+symcache_count(const struct symcache *sc)
 {
-	return (entries.count);
+	return (sc->entries.count);
 }
 
 void
-symcache_free(void)
+symcache_free(struct symcache *sc)
 {
 	size_t	 i;
 
-	for (i = 0; i < nslots; i++) {
-		if (slots[i] != NULL)
-			symcache_remove(slots[i]);
+	if (sc == NULL)
+		return;
+	for (i = 0; i < sc->nslots; i++) {
+		if (sc->slots[i] != NULL)
+			symcache_remove(sc, sc->slots[i]);
 	}
-	free(slots);
-	slots = NULL;
-	nslots = slotcap = freeslot = 0;
-	htable_free(&entries);
+	free(sc->slots);
+	htable_free(&sc->entries);
+	free(sc);
 }

@@ -1,22 +1,15 @@
 /*
- * Kernel tracepoints through tracefs: find or mount it, and read an
- * event's id and field layout from its format file, which differ between
+ * Kernel tracepoints: an event's id and field layout, read from its
+ * format file under the tracing directory, since they differ between
  * kernels.
  */
-
-#include <sys/mount.h>
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "profdropd.h"
-
-static const char *const tracefs_dirs[] = {
-	"/sys/kernel/tracing",
-	"/sys/kernel/debug/tracing",
-};
+#include "libprofdrop.h"
 
 static FILE *
 tracefs_open(const char *dir, const char *event, const char *file)
@@ -25,39 +18,6 @@ tracefs_open(const char *dir, const char *event, const char *file)
 
 	snprintf(path, sizeof path, "%s/events/%s/%s", dir, event, file);
 	return (fopen(path, "r"));
-}
-
-/* Where tracefs is: its usual places, /proc/mounts, or mounted by us. */
-static const char *
-tracefs_find(const char *event)
-{
-	static char	 mounted[256];
-	char		 line[1024], dir[256], type[64];
-	size_t		 i;
-	FILE		*f;
-
-	for (i = 0; i < sizeof tracefs_dirs / sizeof tracefs_dirs[0]; i++) {
-		if ((f = tracefs_open(tracefs_dirs[i], event, "id")) != NULL) {
-			fclose(f);
-			return (tracefs_dirs[i]);
-		}
-	}
-	if ((f = fopen("/proc/mounts", "r")) != NULL) {
-		while (fgets(line, sizeof line, f) != NULL) {
-			if (sscanf(line, "%*s %255s %63s", dir, type) != 2 ||
-			    strcmp(type, "tracefs") != 0)
-				continue;
-			strlcpy(mounted, dir, sizeof mounted);
-			fclose(f);
-			return (mounted);
-		}
-		fclose(f);
-	}
-	if (mount("nodev", tracefs_dirs[0], "tracefs", 0, NULL) == 0) {
-		log_info("mounted tracefs at %s", tracefs_dirs[0]);
-		return (tracefs_dirs[0]);
-	}
-	return (NULL);
 }
 
 /* Read "field:TYPE NAME;\toffset:N;\tsize:N;" lines into fields. */
@@ -105,22 +65,14 @@ tracefs_states(const char *fmt, struct switch_format *sf)
 }
 
 int
-tracefs_sched_switch(struct switch_format *sf, char **cause)
+tracefs_sched_switch(const char *dir, struct switch_format *sf, char **cause)
 {
-	const char	*dir, *event = "sched/sched_switch";
+	const char	*event = "sched/sched_switch";
 	char		 line[4096];
 	FILE		*f;
 	int		 found = 0;
 
 	memset(sf, 0, sizeof *sf);
-	/* PROFDROP_NO_TRACEFS pretends the kernel has none, for tests. */
-	if (getenv("PROFDROP_NO_TRACEFS") != NULL ||
-	    (dir = tracefs_find(event)) == NULL) {
-		xasprintf(cause, "no tracefs with sched:sched_switch: mount it "
-		    "(mount -t tracefs nodev /sys/kernel/tracing) or run "
-		    "without off-CPU profiles (--profiles cpu)");
-		return (-1);
-	}
 	if ((f = tracefs_open(dir, event, "id")) == NULL ||
 	    fscanf(f, "%llu", (unsigned long long *)&sf->id) != 1) {
 		if (f != NULL)

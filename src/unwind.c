@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
 /* Exported by libunwind but not declared in its headers. */
 extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t, unw_word_t,
@@ -40,26 +40,34 @@ struct unwind_table {
 	uint64_t	 fde_count;	/* 0: no usable .eh_frame_hdr */
 	uint64_t	 lo;		/* vaddrs held in data */
 	uint64_t	 hi;
-	uint64_t	 image_lo;	/* vaddrs the whole image spans */
-	uint64_t	 image_hi;
-	uint64_t	 entry;		/* ELF entry point, where _start is */
 	unsigned char	*data;
-	struct {
-		uint64_t vaddr;
-		uint64_t offset;
-		uint64_t filesz;
-		uint64_t memsz;
-		uint32_t flags;
-	}		*loads;
-	size_t		 nloads;
+	struct elf_loads image;		/* segments; image.entry is _start */
 	struct debugframe *dframe;	/* NULL until an IP needs it */
 	int		 dframe_tried;
 	unsigned int	 dframe_refused;	/* window the cap said no */
 	size_t		 bytes;		/* counted against --unwind-memory */
 };
 
+/*
+ * Address spaces kept at most; each holds libunwind's cache (~23 KiB).
+ * Tests lower it with PROFDROP_MAX_UNWIND_SPACES.
+ */
+#define UNWIND_MAX_SPACES	1024
+
+struct unwinder {
+	struct proctab	*procs;
+	size_t		 memory;	/* cap on tables' bytes */
+	size_t		 max_spaces;
+	int		 no_debug_frame;
+	size_t		 table_bytes;	/* all tables' bytes */
+	size_t		 ntables;
+	size_t		 nspaces;	/* libunwind address spaces */
+	unsigned int	 refused_window;	/* last window the cap said no */
+};
+
 /* One sample being unwound: libunwind hands this to every accessor. */
 struct unwind_ctx {
+	struct unwinder		*uw;
 	struct proc		*proc;
 	const uint64_t		*regs;
 	uint64_t		 sp;
@@ -75,18 +83,8 @@ struct unwind_ctx {
 	size_t			 nrecent;
 };
 
+/* Set during a walk, for sigprocmask() below: the one thread unwinds. */
 static int	 unwinding;
-static size_t	 table_bytes;	/* all tables' bytes */
-static size_t	 ntables;
-static size_t	 nspaces;	/* libunwind address spaces */
-static unsigned int refused_window;	/* last window the cap refused one */
-
-/*
- * Address spaces kept at most; each holds libunwind's cache (~23 KiB).
- * Tests lower it with PROFDROP_MAX_UNWIND_SPACES.
- */
-#define UNWIND_MAX_SPACES	1024
-static size_t	 max_spaces;
 
 /*
  * libunwind blocks every signal around each use of its cache: two system
@@ -144,15 +142,15 @@ read_exact(int fd, void *buf, size_t len, uint64_t off)
 }
 
 static void
-table_free(struct unwind_table *t)
+table_free(struct unwinder *uw, struct unwind_table *t)
 {
 	if (t == NULL)
 		return;
-	table_bytes -= t->bytes;
+	uw->table_bytes -= t->bytes;
 	if (t->bytes != 0)
-		ntables--;
+		uw->ntables--;
 	free(t->data);
-	free(t->loads);
+	elfinfo_loads_free(&t->image);
 	debugframe_free(t->dframe);
 	free(t);
 }
@@ -182,18 +180,19 @@ table_find_hdr(Elf *elf, GElf_Phdr *hdr)
  * the process could truncate under us.
  */
 static int
-table_load_eh(struct unwind_table *t, int fd, const GElf_Phdr *hdr,
-    uint64_t size)
+table_load_eh(struct unwinder *uw, struct unwind_table *t, int fd,
+    const GElf_Phdr *hdr, uint64_t size)
 {
-	unsigned char	 head[12];
-	int32_t		 ptr;
-	uint64_t	 lo, hi = 0, start, count;
-	size_t		 i;
+	const struct elf_load	*loads = t->image.loads;
+	unsigned char		 head[12];
+	int32_t			 ptr;
+	uint64_t		 lo, hi = 0, start, count;
+	size_t			 i, n = t->image.nloads;
 
-	for (i = 0; i < t->nloads; i++) {
-		if (hdr->p_vaddr >= t->loads[i].vaddr &&
-		    hdr->p_vaddr < t->loads[i].vaddr + t->loads[i].filesz)
-			hi = t->loads[i].vaddr + t->loads[i].filesz;
+	for (i = 0; i < n; i++) {
+		if (hdr->p_vaddr >= loads[i].vaddr &&
+		    hdr->p_vaddr < loads[i].vaddr + loads[i].filesz)
+			hi = loads[i].vaddr + loads[i].filesz;
 	}
 	if (hi == 0 || hdr->p_offset > size ||
 	    read_exact(fd, head, sizeof head, hdr->p_offset) != 0)
@@ -211,19 +210,19 @@ table_load_eh(struct unwind_table *t, int fd, const GElf_Phdr *hdr,
 	if (hi <= lo || hi - lo > UNWIND_MAX_TABLE ||
 	    12 + count * 8 > hi - hdr->p_vaddr)
 		return (-1);
-	for (i = 0; i < t->nloads; i++) {
-		if (lo >= t->loads[i].vaddr &&
-		    hi <= t->loads[i].vaddr + t->loads[i].filesz)
+	for (i = 0; i < n; i++) {
+		if (lo >= loads[i].vaddr && hi <= loads[i].vaddr +
+		    loads[i].filesz)
 			break;
 	}
-	if (i == t->nloads)
+	if (i == n)
 		return (-1);
 	/* Checked before reading, so a refused table costs no I/O. */
-	if (table_bytes + (hi - lo) > opts.unwind_memory)
+	if (uw->table_bytes + (hi - lo) > uw->memory)
 		return (-2);
 	t->data = xmalloc(hi - lo);
 	if (read_exact(fd, t->data, hi - lo,
-	    t->loads[i].offset + (lo - t->loads[i].vaddr)) != 0) {
+	    loads[i].offset + (lo - loads[i].vaddr)) != 0) {
 		free(t->data);
 		t->data = NULL;
 		return (-1);
@@ -240,14 +239,12 @@ table_load_eh(struct unwind_table *t, int fd, const GElf_Phdr *hdr,
  * without, .debug_frame may still serve.
  */
 static struct unwind_table *
-table_load(struct dso *d, int fd, int *over)
+table_load(struct unwinder *uw, struct dso *d, int fd, int *over)
 {
 	struct unwind_table	*t;
 	struct stat		 st;
 	Elf			*elf;
-	GElf_Ehdr		 eh;
-	GElf_Phdr		 ph, hdr;
-	size_t			 n, i;
+	GElf_Phdr		 hdr;
 	int			 rc;
 
 	if (fstat(fd, &st) == -1 ||
@@ -255,33 +252,10 @@ table_load(struct dso *d, int fd, int *over)
 		return (NULL);
 	t = xcalloc(1, sizeof *t);
 	if (elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64 ||
-	    gelf_getehdr(elf, &eh) == NULL || elf_getphdrnum(elf, &n) != 0)
+	    elfinfo_loads(elf, st.st_size, &t->image) != 0)
 		goto fail;
-	t->entry = eh.e_entry;
-	t->loads = xcalloc(n + 1, sizeof *t->loads);
-	for (i = 0; i < n; i++) {
-		if (gelf_getphdr(elf, i, &ph) == NULL || ph.p_type != PT_LOAD)
-			continue;
-		if (ph.p_offset > (uint64_t)st.st_size ||
-		    ph.p_filesz > (uint64_t)st.st_size - ph.p_offset ||
-		    ph.p_memsz > UINT64_MAX - ph.p_vaddr)
-			goto fail;
-		if (t->nloads == 0 || ph.p_vaddr < t->image_lo)
-			t->image_lo = ph.p_vaddr;
-		if (ph.p_vaddr + ph.p_memsz > t->image_hi)
-			t->image_hi = ph.p_vaddr + ph.p_memsz;
-		t->loads[t->nloads].vaddr = ph.p_vaddr;
-		t->loads[t->nloads].offset = ph.p_offset;
-		t->loads[t->nloads].filesz = ph.p_filesz;
-		t->loads[t->nloads].memsz = ph.p_memsz;
-		t->loads[t->nloads].flags = ph.p_flags;
-		t->nloads++;
-	}
-	if (t->nloads == 0)
-		goto fail;
-	t->loads = xreallocarray(t->loads, t->nloads, sizeof *t->loads);
 	rc = table_find_hdr(elf, &hdr) != 0 ? -1 :
-	    table_load_eh(t, fd, &hdr, st.st_size);
+	    table_load_eh(uw, t, fd, &hdr, st.st_size);
 	if (rc == -2) {
 		*over = 1;
 		goto fail;
@@ -292,36 +266,38 @@ table_load(struct dso *d, int fd, int *over)
 	return (t);
 fail:
 	elf_end(elf);
-	table_free(t);
+	table_free(uw, t);
 	return (NULL);
 }
 
 /* Say, once a window, that a binary's tables did not fit. */
 static void
-table_refused(const struct dso *d)
+table_refused(struct unwinder *uw, const struct dso *d)
 {
-	if (refused_window != proc_window)
+	unsigned int	 window = proc_window(uw->procs);
+
+	if (uw->refused_window != window)
 		log_warnx("unwind tables use %zu KiB; with %s they would pass "
 		    "--unwind-memory: it and others are not unwound in this "
-		    "window", table_bytes >> 10, d->name);
-	refused_window = proc_window;
+		    "window", uw->table_bytes >> 10, d->name);
+	uw->refused_window = window;
 }
 
 /* Count size bytes of tables against --unwind-memory, if they fit. */
 static int
-table_charge(struct unwind_table *t, size_t size)
+table_charge(struct unwinder *uw, struct unwind_table *t, size_t size)
 {
-	if (table_bytes + size > opts.unwind_memory)
+	if (uw->table_bytes + size > uw->memory)
 		return (-1);
 	if (t->bytes == 0)
-		ntables++;
+		uw->ntables++;
 	t->bytes += size;
-	table_bytes += size;
+	uw->table_bytes += size;
 	return (0);
 }
 
 static struct unwind_table *
-table_get(struct dso *d)
+table_get(struct unwinder *uw, struct dso *d)
 {
 	struct unwind_table	*t = NULL;
 	int			 fd, over = 0;
@@ -329,10 +305,10 @@ table_get(struct dso *d)
 	if (d->unwind != NULL || d->unwind_failed)
 		return (d->unwind);
 	/* Refused: not again until the sweep may have made room. */
-	if (d->unwind_refused == proc_window)
+	if (d->unwind_refused == proc_window(uw->procs))
 		return (NULL);
 	if ((fd = binary_open(d, NULL)) != -1) {
-		t = table_load(d, fd, &over);
+		t = table_load(uw, d, fd, &over);
 		close(fd);
 	}
 	if (t == NULL && !over) {
@@ -340,11 +316,11 @@ table_get(struct dso *d)
 		d->unwind_failed = 1;
 		return (NULL);
 	}
-	if (t == NULL || table_charge(t, sizeof *t + (t->hi - t->lo) +
-	    t->nloads * sizeof *t->loads) != 0) {
-		table_refused(d);
-		table_free(t);
-		d->unwind_refused = proc_window;
+	if (t == NULL || table_charge(uw, t, sizeof *t + (t->hi - t->lo) +
+	    t->image.nloads * sizeof *t->image.loads) != 0) {
+		table_refused(uw, d);
+		table_free(uw, t);
+		d->unwind_refused = proc_window(uw->procs);
 		return (NULL);
 	}
 	d->unwind = t;
@@ -372,18 +348,20 @@ table_room(uint64_t lo, uint64_t hi, size_t len, uint64_t *vaddr)
 static int
 table_place(const struct unwind_table *t, size_t len, uint64_t *vaddr)
 {
-	uint64_t	 lo, hi, eh_lo, eh_hi;
-	int		 exec;
-	size_t		 i;
+	const struct elf_load	*l;
+	uint64_t		 lo, hi, eh_lo, eh_hi;
+	int			 exec;
+	size_t			 i;
 
 	eh_lo = t->lo > 8 ? t->lo - 8 : 0;
 	eh_hi = t->hi + 8;
 	for (exec = 1; exec >= 0; exec--) {
-		for (i = 0; i < t->nloads; i++) {
-			if (((t->loads[i].flags & PF_X) != 0) != exec)
+		for (i = 0; i < t->image.nloads; i++) {
+			l = &t->image.loads[i];
+			if (((l->flags & PF_X) != 0) != exec)
 				continue;
-			lo = t->loads[i].vaddr;
-			hi = lo + t->loads[i].memsz;
+			lo = l->vaddr;
+			hi = lo + l->memsz;
 			if (t->data == NULL || eh_hi <= lo || eh_lo >= hi) {
 				if (table_room(lo, hi, len, vaddr) == 0)
 					return (0);
@@ -399,21 +377,20 @@ table_place(const struct unwind_table *t, size_t len, uint64_t *vaddr)
 
 /* The binary's .debug_frame, converted and placed when first needed. */
 static struct debugframe *
-table_debug_frame(struct unwind_table *t, struct dso *d)
+table_debug_frame(struct unwinder *uw, struct unwind_table *t, struct dso *d)
 {
 	uint64_t	 vaddr;
 	char		*path;
 	int		 fd;
 
 	if (t->dframe != NULL || t->dframe_tried ||
-	    t->dframe_refused == proc_window)
+	    t->dframe_refused == proc_window(uw->procs))
 		return (t->dframe);
 	t->dframe_tried = 1;
-	if (getenv("PROFDROP_NO_DEBUG_FRAME") != NULL ||
-	    (fd = binary_open(d, &path)) == -1)
+	if (uw->no_debug_frame || (fd = binary_open(d, &path)) == -1)
 		return (NULL);
-	t->dframe = debugframe_load(fd, path, d->name, t->image_lo,
-	    t->image_hi);
+	t->dframe = debugframe_load(fd, path, d->name, t->image.lo,
+	    t->image.hi);
 	close(fd);
 	free(path);
 	if (t->dframe == NULL) {
@@ -427,13 +404,13 @@ table_debug_frame(struct unwind_table *t, struct dso *d)
 		t->dframe = NULL;
 		return (NULL);
 	}
-	if (table_charge(t, t->dframe->len) != 0) {
+	if (table_charge(uw, t, t->dframe->len) != 0) {
 		/* Not now; perhaps in a later window. */
-		table_refused(d);
+		table_refused(uw, d);
 		debugframe_free(t->dframe);
 		t->dframe = NULL;
 		t->dframe_tried = 0;
-		t->dframe_refused = proc_window;
+		t->dframe_refused = proc_window(uw->procs);
 		return (NULL);
 	}
 	debugframe_move(t->dframe, vaddr);
@@ -444,13 +421,14 @@ table_debug_frame(struct unwind_table *t, struct dso *d)
 static int
 table_bias(const struct unwind_table *t, const struct map *m, uint64_t *bias)
 {
-	size_t	 i;
+	const struct elf_load	*l;
+	size_t			 i;
 
-	for (i = 0; i < t->nloads; i++) {
-		if (m->pgoff >= (t->loads[i].offset & ~4095ULL) &&
-		    m->pgoff < t->loads[i].offset + t->loads[i].filesz) {
-			*bias = m->start - (t->loads[i].vaddr -
-			    t->loads[i].offset + m->pgoff);
+	for (i = 0; i < t->image.nloads; i++) {
+		l = &t->image.loads[i];
+		if (m->pgoff >= (l->offset & ~4095ULL) &&
+		    m->pgoff < l->offset + l->filesz) {
+			*bias = m->start - (l->vaddr - l->offset + m->pgoff);
 			return (0);
 		}
 	}
@@ -511,7 +489,8 @@ acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 	int			 rc = -UNW_ENOINFO;
 
 	if ((m = proc_find_map(ctx->proc, ip)) == NULL ||
-	    m->dso->kind == DSO_ANON || (t = table_get(m->dso)) == NULL ||
+	    m->dso->kind == DSO_ANON || (t = table_get(ctx->uw, m->dso)) ==
+	    NULL ||
 	    table_bias(t, m, &bias) != 0) {
 		ctx->noinfo_ip = ip;
 		ctx->noinfo_entry = 0;
@@ -531,13 +510,14 @@ acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 		rc = search_table(as, ip, m, bias + t->hdr_vaddr,
 		    bias + t->hdr_vaddr + 12, t->fde_count, pi,
 		    need_unwind_info, arg);
-	if (rc < 0 && (df = table_debug_frame(t, m->dso)) != NULL)
+	if (rc < 0 && (df = table_debug_frame(ctx->uw, t, m->dso)) != NULL)
 		rc = search_table(as, ip, m, bias + df->vaddr,
 		    bias + df->vaddr, df->count, pi, need_unwind_info, arg);
 	if (rc < 0) {
 		ctx->noinfo_ip = ip;
-		ctx->noinfo_entry = t->entry != 0 && ip - bias >= t->entry &&
-		    ip - bias < t->entry + UNWIND_ENTRY_SPAN;
+		ctx->noinfo_entry = t->image.entry != 0 &&
+		    ip - bias >= t->image.entry &&
+		    ip - bias < t->image.entry + UNWIND_ENTRY_SPAN;
 	}
 	return (rc);
 }
@@ -583,7 +563,7 @@ acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 		 * Elsewhere in the binary: a personality routine's GOT slot
 		 * or code bytes. Neither changes where frames are.
 		 */
-		if (vaddr >= t->image_lo && vaddr < t->image_hi) {
+		if (vaddr >= t->image.lo && vaddr < t->image.hi) {
 			*val = 0;
 			return (0);
 		}
@@ -637,12 +617,29 @@ static unw_accessors_t accessors = {
 	.get_proc_name = acc_get_proc_name,
 };
 
-/* Drop the address space of a process not sampled since *arg. */
+static void
+unwind_space_free(struct unwinder *uw, struct proc *p)
+{
+	if (p->unwind == NULL)
+		return;
+	unw_destroy_addr_space(p->unwind);
+	p->unwind = NULL;
+	uw->nspaces--;
+}
+
+struct space_drop_arg {
+	struct unwinder	*uw;
+	unsigned int	 before;
+};
+
+/* Drop the address space of a process not sampled since before. */
 static void
 unwind_space_drop(struct proc *p, void *arg)
 {
-	if (p->unwind_window < *(unsigned int *)arg)
-		unwind_proc_free(p);
+	struct space_drop_arg	*sd = arg;
+
+	if (p->unwind_window < sd->before)
+		unwind_space_free(sd->uw, p);
 }
 
 /*
@@ -650,28 +647,23 @@ unwind_space_drop(struct proc *p, void *arg)
  * same address means different code in different processes.
  */
 static unw_addr_space_t
-unwind_space(struct proc *p)
+unwind_space(struct unwinder *uw, struct proc *p)
 {
-	const char	*env;
-	unsigned int	 before;
+	struct space_drop_arg	 sd = { uw, 0 };
+	unsigned int		 window = proc_window(uw->procs);
 
-	p->unwind_window = proc_window;
-	if (max_spaces == 0 && (env = getenv("PROFDROP_MAX_UNWIND_SPACES")) !=
-	    NULL)
-		max_spaces = strtoul(env, NULL, 10);
-	if (max_spaces == 0)
-		max_spaces = UNWIND_MAX_SPACES;
+	p->unwind_window = window;
 	if (p->unwind == NULL) {
 		/* At the cap, first what this window has not used, then all. */
-		if (nspaces >= max_spaces) {
-			before = proc_window;
-			proc_foreach(unwind_space_drop, &before);
+		if (uw->nspaces >= uw->max_spaces) {
+			sd.before = window;
+			proc_foreach(uw->procs, unwind_space_drop, &sd);
 		}
-		if (nspaces >= max_spaces) {
-			before = UINT_MAX;
-			proc_foreach(unwind_space_drop, &before);
+		if (uw->nspaces >= uw->max_spaces) {
+			sd.before = UINT_MAX;
+			proc_foreach(uw->procs, unwind_space_drop, &sd);
 		}
-		nspaces++;
+		uw->nspaces++;
 		p->unwind = unw_create_addr_space(&accessors, 0);
 		if (p->unwind == NULL)
 			fatalx("unw_create_addr_space failed");
@@ -745,8 +737,9 @@ unwind_walk(unw_cursor_t *c, unw_addr_space_t as, struct unwind_ctx *ctx,
  * walk ended; ips holds what was found either way.
  */
 enum unwind_end
-unwind_sample(struct proc *p, const uint64_t *regs, const void *stack,
-    uint64_t stack_len, uint64_t *ips, size_t max, size_t *n)
+unwind_sample(struct unwinder *uw, struct proc *p, const uint64_t *regs,
+    const void *stack, uint64_t stack_len, uint64_t *ips, size_t max,
+    size_t *n)
 {
 	struct unwind_ctx	 ctx;
 	unw_cursor_t		 c;
@@ -754,6 +747,7 @@ unwind_sample(struct proc *p, const uint64_t *regs, const void *stack,
 
 	*n = 0;
 	memset(&ctx, 0, sizeof ctx);
+	ctx.uw = uw;
 	ctx.proc = p;
 	ctx.regs = regs;
 	ctx.sp = regs[PR_SP];
@@ -761,33 +755,62 @@ unwind_sample(struct proc *p, const uint64_t *regs, const void *stack,
 	ctx.stack_len = stack_len;
 	unwind_prefetch(stack, stack_len);
 	unwinding = 1;
-	end = unwind_walk(&c, unwind_space(p), &ctx, ips, max, n);
+	end = unwind_walk(&c, unwind_space(uw, p), &ctx, ips, max, n);
 	unwinding = 0;
 	return (end);
 }
 
-void
-unwind_proc_free(struct proc *p)
+/* Sweeps: a process not sampled in the last window gives up its space. */
+static void
+unwind_proc_swept(void *arg, struct proc *p, int going)
 {
-	if (p->unwind == NULL)
-		return;
-	unw_destroy_addr_space(p->unwind);
-	p->unwind = NULL;
-	nspaces--;
+	struct unwinder	*uw = arg;
+
+	if (going || p->unwind_window + 1 < proc_window(uw->procs))
+		unwind_space_free(uw, p);
+}
+
+static void
+unwind_dso_swept(void *arg, struct dso *d, int going)
+{
+	table_free(arg, d->unwind);
+	d->unwind = NULL;
+}
+
+/*
+ * An unwinder for the processes of procs, its tables capped at memory
+ * bytes; it releases its state as the table's sweeps say.
+ */
+struct unwinder *
+unwind_new(struct proctab *procs, size_t memory, const struct features *f)
+{
+	struct unwinder		*uw;
+	struct proc_hooks	 hooks = { unwind_proc_swept, unwind_dso_swept,
+	    NULL };
+
+	uw = xcalloc(1, sizeof *uw);
+	uw->procs = procs;
+	uw->memory = memory;
+	uw->max_spaces = f->max_unwind_spaces != 0 ? f->max_unwind_spaces :
+	    UNWIND_MAX_SPACES;
+	uw->no_debug_frame = f->no_debug_frame;
+	hooks.arg = uw;
+	proc_add_hooks(procs, &hooks);
+	return (uw);
 }
 
 /* What the unwinder holds: tables' bytes, binaries with tables, spaces. */
 void
-unwind_usage(size_t *bytes, size_t *tables, size_t *spaces)
+unwind_usage(const struct unwinder *uw, struct pd_usage *u)
 {
-	*bytes = table_bytes;
-	*tables = ntables;
-	*spaces = nspaces;
+	u->unwind_bytes = uw->table_bytes;
+	u->unwind_tables = uw->ntables;
+	u->unwind_spaces = uw->nspaces;
 }
 
+/* After the process table it hooks into is freed. */
 void
-unwind_dso_free(struct dso *d)
+unwind_free(struct unwinder *uw)
 {
-	table_free(d->unwind);
-	d->unwind = NULL;
+	free(uw);
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
 void *
 xmalloc(size_t size)

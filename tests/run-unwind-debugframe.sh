@@ -102,6 +102,42 @@ assert_ge "$(trace_share "$tmp/debugfile.hot" traces_with main _start)" 97 \
     "debugfile: % of those whose stack reaches main and _start"
 assert_ge "$complete" 97 "debugfile: % of stacks the daemon counts complete"
 
+# A build-ID debug file and a debug link file that differ: the link file's
+# hot functions are renamed and it has no .debug_frame. Unwinding and
+# naming both take the build-ID file, looked for first: stacks complete,
+# names the real ones, and the daemon and its symbolizer log the same file.
+build hot-two
+objcopy --only-keep-debug "$tmp/hot-two" "$tmp/hot-two.debug"
+objcopy --remove-section .debug_frame --redefine-sym hot_a=hot_a_link \
+    --redefine-sym hot_b=hot_b_link --redefine-sym hot_c=hot_c_link \
+    "$tmp/hot-two.debug" "$tmp/hot-two.link.debug"
+(cd "$tmp" && objcopy --strip-all --add-gnu-debuglink=hot-two.link.debug \
+    hot-two) || fail "cannot strip hot-two"
+readelf --string-dump=.gnu_debuglink "$tmp/hot-two" | grep -q hot-two.link.debug ||
+    fail "hot-two has no debug link"
+install_debug_file "$tmp/hot-two"
+start_program "$tmp/hot-two" $((secs + 5))
+mkdir "$tmp/two"
+start_sampling "$tmp/two.log" --pid $prog_pid --frequency $hz \
+    --duration $secs --verbose --output-dir "$tmp/two"
+finish_profdropd "$tmp/two.log"
+stop_program
+trace_lines "$tmp/two/$(profiles "$tmp/two")" >"$tmp/two.all"
+grep ': debug file ' "$tmp/two.log" | grep hot-two | sort | uniq -c
+assert_ge "$(trace_share "$tmp/two.all" traces_with 'hot_[abc]')" 90 \
+    "two debug files: % of samples in hot_[abc], named from the build-ID file"
+traces_with "$tmp/two.all" 'hot_[abc]_link' >"$tmp/two.link"
+assert_le "$(trace_count "$tmp/two.link")" 0 \
+    "two debug files: samples named from the debug link file"
+assert_ge "$(pct "$(window_counter "$tmp/two.log" complete)" \
+    "$(window_counter "$tmp/two.log" unwound)")" 97 \
+    "two debug files: % of stacks complete, unwound from the build-ID file"
+used=$(sed -n 's/^profdropd: \(.*hot-two\): debug file //p' "$tmp/two.log" | sort -u)
+echo "debug file unwinding and naming used: $used"
+[ "$used" = "$debug_file" ] || fail "unwinding and naming used '$used', not $debug_file"
+[ "$(grep -c "hot-two: debug file $debug_file" "$tmp/two.log")" -ge 2 ] ||
+    fail "the debug file was not found by both the unwinder and the symbolizer"
+
 PROFDROP_NO_DEBUG_FRAME=1
 export PROFDROP_NO_DEBUG_FRAME
 profile control hot-df

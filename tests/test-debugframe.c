@@ -6,6 +6,7 @@
  * blob whose every table entry leads to a well-formed FDE and CIE.
  */
 
+#include <fcntl.h>
 #include <link.h>
 
 #include "debugframe.c"
@@ -249,8 +250,9 @@ test_fuzz(const unsigned char *sec, size_t size)
 int
 main(int argc, char **argv)
 {
-	Elf_Data	*d;
+	const void	*d;
 	Elf		*elf;
+	size_t		 len;
 	int		 fd;
 
 	log_init(1, 0);
@@ -261,11 +263,11 @@ main(int argc, char **argv)
 		return (1);
 	}
 	image_span(elf);
-	d = section_data(elf, ".debug_frame");
+	d = elfinfo_section(elf, ".debug_frame", UNWIND_MAX_TABLE, &len);
 	CHECK(d != NULL);
 	if (d != NULL) {
-		test_own(d->d_buf, d->d_size);
-		test_fuzz(d->d_buf, d->d_size);
+		test_own(d, len);
+		test_fuzz(d, len);
 	}
 	test_versions();
 	CHECK(probe_two(argc) != 0);

@@ -13,34 +13,19 @@
 
 #include <zlib.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 #include "profile.pb-c.h"
-
-static int	failed;
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c);	\
-		failed = 1;						\
-	}								\
-} while (0)
+#include "check.h"
 
 #define CHECK_INT(a, b) do {						\
 	int64_t	 a_ = (int64_t)(a), b_ = (int64_t)(b);			\
-	if (a_ != b_) {							\
-		printf("FAIL %s:%d: %s == %" PRId64 ", want %" PRId64	\
-		    "\n", __FILE__, __LINE__, #a, a_, b_);		\
-		failed = 1;						\
-	}								\
+	CHECK(a_ == b_, "%s == %" PRId64 ", want %" PRId64, #a, a_, b_);	\
 } while (0)
 
 #define CHECK_STR(prof, idx, want) do {					\
 	const char *s_ = test_string(prof, idx);			\
-	if (strcmp(s_, want) != 0) {					\
-		printf("FAIL %s:%d: %s is \"%s\", want \"%s\"\n",	\
-		    __FILE__, __LINE__, #idx, s_, want);		\
-		failed = 1;						\
-	}								\
+	CHECK(strcmp(s_, want) == 0, "%s is \"%s\", want \"%s\"", #idx,	\
+	    s_, want);							\
 } while (0)
 
 #define TEST_TIME	INT64_C(1700000000123456789)
@@ -117,9 +102,8 @@ test_roundtrip(struct pprof *p, const char *keep)
 		exit(1);
 	}
 	if (pprof_write(p, fd, &cause) != 0) {
-		printf("FAIL pprof_write: %s\n", cause);
+		CHECK(0, "pprof_write: %s", cause);
 		free(cause);
-		failed = 1;
 		close(fd);
 		unlink(path);
 		return (NULL);
@@ -240,11 +224,10 @@ test_line(Perftools__Profiles__Profile *prof, Perftools__Profiles__Line *line,
 
 	CHECK_INT(line->line, lineno);
 	CHECK_INT(line->column, 0);
-	if ((f = test_function(prof, line->function_id)) == NULL) {
-		printf("FAIL: no function %" PRIu64 "\n", line->function_id);
-		failed = 1;
+	f = test_function(prof, line->function_id);
+	CHECK(f != NULL, "no function %" PRIu64, line->function_id);
+	if (f == NULL)
 		return;
-	}
 	CHECK_STR(prof, f->name, name);
 	CHECK_STR(prof, f->system_name, system_name);
 	CHECK_STR(prof, f->filename, file);
@@ -652,8 +635,5 @@ main(void)
 {
 	test_profile();
 	test_large();
-	if (failed)
-		return (1);
-	printf("test-pprof: all checks passed\n");
-	return (0);
+	return (check_done("test-pprof"));
 }

@@ -19,7 +19,7 @@ if [ -z "$top_builddir" ]; then
 	fi
 fi
 top_builddir=$(cd "$top_builddir" && pwd)
-PROFDROPD=$top_builddir/src/profdropd
+PROFDROPD=$top_builddir/src/profdropd/profdropd
 HOT631=$top_builddir/tests/hot631
 
 fail() {

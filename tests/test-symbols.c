@@ -16,19 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 #include "symtest.h"
-
-static int	failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);	\
-		printf(__VA_ARGS__);					\
-		printf("\n");						\
-	}								\
-} while (0)
+#include "check.h"
 
 struct testsym {
 	uint64_t	 vaddr;
@@ -350,7 +340,7 @@ test_kallsyms_nobody(void)
 	if (pid == 0) {
 		if (setgid(65534) != 0 || setuid(65534) != 0)
 			_exit(2);
-		if (kallsyms_load(&cause) == 0)
+		if (kallsyms_load(&cause) != NULL)
 			_exit(0);
 		printf("kallsyms as nobody: %s\n", cause);
 		fflush(stdout);
@@ -365,6 +355,7 @@ test_kallsyms_nobody(void)
 static void
 test_kallsyms(void)
 {
+	struct kallsyms	*ks;
 	FILE		*f;
 	char		 line[1024], type, name[512], mod[64], kmod[64];
 	char		*cause;
@@ -372,7 +363,7 @@ test_kallsyms(void)
 	uint64_t	 addr, sched = 0, modaddr = 0, offset;
 	int		 n;
 
-	if (kallsyms_load(&cause) != 0) {
+	if ((ks = kallsyms_load(&cause)) == NULL) {
 		CHECK(geteuid() != 0, "kallsyms_load: %s", cause);
 		printf("SKIP kallsyms: %s\n", cause);
 		free(cause);
@@ -395,26 +386,28 @@ test_kallsyms(void)
 	fclose(f);
 	CHECK(sched != 0, "no schedule in /proc/kallsyms");
 
-	found = kallsyms_lookup(sched + 1, &module, &offset);
+	found = kallsyms_lookup(ks, sched + 1, &module, &offset);
 	CHECK(streq(found, "schedule"), "%s", str(found));
 	CHECK(module == NULL, "module %s", str(module));
 	CHECK(offset == 1, "offset %ju", (uintmax_t)offset);
 	if (modaddr != 0) {
-		found = kallsyms_lookup(modaddr, &module, &offset);
+		found = kallsyms_lookup(ks, modaddr, &module, &offset);
 		CHECK(found != NULL && streq(module, kmod), "%s in %s, not %s",
 		    str(found), str(module), kmod);
 	}
-	found = kallsyms_lookup(0x1000, &module, &offset);
+	found = kallsyms_lookup(ks, 0x1000, &module, &offset);
 	CHECK(found == NULL, "%s below the kernel", str(found));
-	found = kallsyms_lookup(UINT64_MAX, NULL, NULL);
+	found = kallsyms_lookup(ks, UINT64_MAX, NULL, NULL);
 	CHECK(found == NULL, "%s at the top", str(found));
-	kallsyms_free();
-	CHECK(kallsyms_lookup(sched, NULL, NULL) == NULL, "lookup after free");
+	kallsyms_free(ks);
+	CHECK(kallsyms_lookup(NULL, sched, NULL, NULL) == NULL,
+	    "lookup without a table");
 }
 
 int
 main(int argc, char **argv)
 {
+	struct pd_config cfg;
 	char	 dir[] = "/tmp/test-symbols.XXXXXX", *self, *arg, *path;
 
 	if (argc > 2) {
@@ -433,7 +426,8 @@ main(int argc, char **argv)
 	log_init(1, getenv("VERBOSE") != NULL);
 	if (mkdtemp(dir) == NULL)
 		fatal("mkdtemp");
-	symbols_init();
+	pd_config_init(&cfg);
+	symbols_init(&cfg);
 
 	test_binary(path);
 	test_stripped(path, dir);
@@ -441,13 +435,8 @@ main(int argc, char **argv)
 	test_kallsyms();
 	test_kallsyms_nobody();
 
-	symbols_free();
+	binary_free();
 	rmdir(dir);
 	free(path);
-	if (failures != 0) {
-		printf("%d checks failed\n", failures);
-		return (1);
-	}
-	printf("all checks passed\n");
-	return (0);
+	return (check_done("test-symbols"));
 }

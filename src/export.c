@@ -1,6 +1,6 @@
 /*
- * Write one window: name every unique address once, then turn the interned
- * stacks into a pprof profile and drop it into the output directory.
+ * Export a window's stacks as a pprof profile: name every unique address
+ * once, then turn the interned stacks into samples with their labels.
  */
 
 #include <inttypes.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
 /* Before naming: a frame seen once, and one the symbolizer answered. */
 #define ASK_SEEN	1
@@ -22,8 +22,33 @@ struct window_id {
 	uint64_t	 id;
 };
 
+/* The profile kinds: what each file holds and how its values read. */
+static const struct pprof_value_type cpu_types[] = {
+	{ "samples", "count" },
+	{ "cpu", "nanoseconds" },
+};
+static const struct pprof_value_type offcpu_types[] = {
+	{ "switches", "count" },
+	{ "off_cpu", "nanoseconds" },
+};
+static const struct pprof_value_type wall_types[] = {
+	{ "wall", "nanoseconds" },
+};
+
+const struct profile_kind profile_kinds[PD_NKINDS] = {
+	[PD_KIND_CPU] = { "cpu", cpu_types, 2, { "cpu", "nanoseconds" }, 1,
+	    NULL },
+	[PD_KIND_OFFCPU] = { "offcpu", offcpu_types, 2,
+	    { "off_cpu", "nanoseconds" }, 0, offcpu_labels },
+	[PD_KIND_WALL] = { "wall", wall_types, 1, { "wall", "nanoseconds" }, 1,
+	    offcpu_labels },
+};
+
 struct window {
-	const struct profile_kind *kind;
+	const struct export_source *src;
+	struct pd_names	*names;		/* NULL: name here, no cache */
+	struct symcache	*cache;		/* names->cache, or NULL */
+	struct perfmaps	*perfmaps;
 	struct pprof	*pprof;
 	struct htable	 locations;
 	struct htable	 mappings;
@@ -97,14 +122,15 @@ window_mapping(struct window *w, struct dso *d)
 
 /* What the kernel's symbol table says of a kernel address. */
 static void
-name_kernel(uint64_t addr, struct symbol_info *info, char **shown)
+name_kernel(const struct kallsyms *ks, uint64_t addr, struct symbol_info *info,
+    char **shown)
 {
 	const char	*module;
 	uint64_t	 offset;
 	const char	*name;
 
 	info->vaddr = addr;
-	if ((name = kallsyms_lookup(addr, &module, &offset)) == NULL)
+	if ((name = kallsyms_lookup(ks, addr, &module, &offset)) == NULL)
 		return;
 	info->lines[0].function = name;
 	info->lines[0].system_name = name;
@@ -134,23 +160,25 @@ window_location(struct window *w, const struct frame *f)
 	info.vaddr = f->addr;
 	switch (d->kind) {
 	case DSO_KERNEL:
-		name_kernel(f->addr, &info, &unknown);
+		name_kernel(w->src->kallsyms, f->addr, &info, &unknown);
 		break;
 	case DSO_ANON:
-		if ((info.lines[0].function = perfmap_lookup(d->pid,
-		    f->addr)) != NULL)
+		if ((info.lines[0].function = perfmap_lookup(w->perfmaps,
+		    d->pid, f->addr)) != NULL)
 			info.nlines = 1;
 		break;
 	case DSO_FILE:
 	case DSO_SPECIAL:
-		if (symcache_lookup(d, f->addr, &info))
+		if (w->cache != NULL && symcache_lookup(w->cache, d, f->addr,
+		    &info))
 			break;
 		/* Nameless to the symbolizer: no better here. */
 		if ((asked = window_lookup(&w->asked, f, hash_bytes(f,
 		    sizeof *f, 0))) != NULL && asked->id == ASK_ANSWERED)
 			break;
 		symbols_lookup(d, f->addr, &info);
-		symcache_add(d, f->addr, &info);
+		if (w->cache != NULL)
+			symcache_add(w->cache, d, f->addr, &info);
 		break;
 	case DSO_MARKER:
 		info.lines[0].function = d->name;
@@ -203,7 +231,8 @@ window_collect(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 		if ((id = window_find(&w->asked, &frames[i]))->id != 0)
 			continue;
 		id->id = ASK_SEEN;
-		if (symcache_lookup(frames[i].dso, frames[i].addr, &info)) {
+		if (symcache_lookup(w->cache, frames[i].dso, frames[i].addr,
+		    &info)) {
 			w->cached++;
 			continue;
 		}
@@ -217,16 +246,18 @@ window_collect(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 	}
 }
 
-/* Have the symbolizer name, in a few requests, what the cache lacks. */
+/* Have the names' prefetch name what the cache lacks, in a few requests. */
 static void
-window_prefetch(struct window *w, struct stacks *st)
+window_prefetch(struct window *w)
 {
 	unsigned char	*answered;
 	size_t		 i;
 
-	stacks_foreach(st, window_collect, w);
+	if (w->cache == NULL || w->names->prefetch == NULL)
+		return;
+	stacks_foreach(w->src->stacks, window_collect, w);
 	answered = xmalloc(w->nmissing + 1);
-	symbolizer_name(w->missing, w->nmissing, answered);
+	w->names->prefetch(w->names->arg, w->missing, w->nmissing, answered);
 	for (i = 0; i < w->nmissing; i++) {
 		if (answered[i])
 			window_find(&w->asked, &w->missing[i])->id =
@@ -241,10 +272,12 @@ window_sample(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
     size_t n, const int64_t *values, void *arg)
 {
 	struct window		*w = arg;
-	struct pprof_label	 labels[8 + PROFDROP_MAX_LABELS];
+	const struct pd_config	*cfg = w->src->cfg;
+	struct pprof_label	 labels[8 + PD_MAX_LABELS];
 	size_t			 nlabels = 4;
-	struct proc		*p = proc_find(pid);
+	struct proc		*p = proc_find(w->src->procs, pid);
 	uint64_t		 locs[PROFDROP_MAX_FRAMES];
+	char			 state[2];
 	size_t			 i;
 
 	for (i = 0; i < n; i++)
@@ -262,44 +295,54 @@ window_sample(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 		labels[nlabels].key = "container_id";
 		labels[nlabels++].str = p->container_id;
 	}
-	if (p != NULL && opts.cgroup_label && p->cgroup != NULL) {
+	if (p != NULL && cfg->cgroup_label && p->cgroup != NULL) {
 		labels[nlabels].key = "cgroup";
 		labels[nlabels++].str = p->cgroup;
 	}
-	if (w->kind->labels != NULL)
-		nlabels += w->kind->labels(tag, labels + nlabels);
-	memcpy(labels + nlabels, opts.labels, opts.nlabels * sizeof *labels);
-	nlabels += opts.nlabels;
+	if (w->src->kind->labels != NULL)
+		nlabels += w->src->kind->labels(tag, labels + nlabels, state);
+	for (i = 0; i < cfg->nlabels; i++) {
+		labels[nlabels].key = cfg->labels[i].key;
+		labels[nlabels++].str = cfg->labels[i].value;
+	}
 	pprof_add_sample(w->pprof, locs, n, values, labels, nlabels);
 	w->total += values[0];
 }
 
+/* Name the window's frames and write its profile, gzip pprof, to fd. */
 int
-window_write(struct stacks *st, const struct profile_kind *kind,
-    int64_t start_ns, int64_t duration_ns, char **cause)
+export_write(const struct export_source *src, int fd, struct pd_names *names,
+    char **cause)
 {
-	struct window	 w;
-	struct timespec	 t0, t1;
-	int		 rc;
+	const struct profile_kind	*kind = src->kind;
+	struct window			 w;
+	struct timespec			 t0, t1;
+	int64_t				 period = 1;
+	int				 rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&w, 0, sizeof w);
-	w.kind = kind;
+	w.src = src;
+	w.names = names;
+	w.cache = names != NULL ? names->cache : NULL;
+	w.perfmaps = perfmap_new();
+	if (kind->period_is_hz)
+		period = 1000000000 / src->cfg->frequency;
 	w.pprof = pprof_new(kind->types, kind->ntypes, &kind->period_type,
-	    kind->period, start_ns, duration_ns);
-	if (opts.drop_frames != NULL)
-		pprof_set_drop_frames(w.pprof, opts.drop_frames);
+	    period, src->start_ns, src->duration_ns);
+	if (src->cfg->drop_frames != NULL)
+		pprof_set_drop_frames(w.pprof, src->cfg->drop_frames);
 	htable_init(&w.locations, 4096);
 	htable_init(&w.mappings, 256);
 	htable_init(&w.asked, 256);
-	window_prefetch(&w, st);
-	stacks_foreach(st, window_sample, &w);
-	rc = rotate_write(kind->name, start_ns, w.pprof, cause);
+	window_prefetch(&w);
+	stacks_foreach(src->stacks, window_sample, &w);
+	rc = pprof_write(w.pprof, fd, cause);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("%s window: %" PRIu64 " %s/%s, %zu stacks, %" PRIu64
 	    " unique addresses (%" PRIu64 " named before), written in %.1f ms",
 	    kind->name, w.total, kind->types[0].type, kind->types[0].unit,
-	    stacks_count(st), w.unique_addresses, w.cached,
+	    stacks_count(src->stacks), w.unique_addresses, w.cached,
 	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	htable_foreach(&w.locations, window_id_free, &w.locations);
 	htable_foreach(&w.mappings, window_id_free, &w.mappings);
@@ -308,6 +351,6 @@ window_write(struct stacks *st, const struct profile_kind *kind,
 	htable_free(&w.mappings);
 	htable_free(&w.asked);
 	pprof_free(w.pprof);
-	perfmap_free();
+	perfmap_free(w.perfmaps);
 	return (rc);
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profdropd.h"
+#include "libprofdrop.h"
 
 #define STACKS_MAX_VALUES	4
 
@@ -30,9 +30,6 @@ struct stacks {
 	struct htable	 entries;
 	size_t		 nvalues;
 };
-
-struct stacks	*cpu_stacks;
-struct stacks	*wall_stacks;	/* NULL unless a wall profile is written */
 
 struct stacks *
 stacks_new(size_t nvalues)
@@ -150,18 +147,12 @@ free_stack(struct hnode *node, void *arg)
 }
 
 void
-stacks_reset(struct stacks *st)
-{
-	htable_foreach(&st->entries, free_entry, &st->entries);
-	htable_foreach(&st->stacks, free_stack, &st->stacks);
-}
-
-void
 stacks_free(struct stacks *st)
 {
 	if (st == NULL)
 		return;
-	stacks_reset(st);
+	htable_foreach(&st->entries, free_entry, &st->entries);
+	htable_foreach(&st->stacks, free_stack, &st->stacks);
 	htable_free(&st->stacks);
 	htable_free(&st->entries);
 	free(st);

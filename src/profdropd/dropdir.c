@@ -17,18 +17,21 @@
 
 #include "profdropd.h"
 
-static int	 dir_fd = -1;
-static char	 host[64];
+struct dropdir {
+	int		 fd;
+	char		 host[64];
+	unsigned int	 serial;	/* of the last hidden name */
+};
 
 /* Host names go into file names: keep them to a safe alphabet. */
 static void
-rotate_hostname(void)
+dropdir_hostname(char *host, size_t size)
 {
 	char	*p;
 
-	if (gethostname(host, sizeof host) != 0)
-		strlcpy(host, "localhost", sizeof host);
-	host[sizeof host - 1] = '\0';
+	if (gethostname(host, size) != 0)
+		strlcpy(host, "localhost", size);
+	host[size - 1] = '\0';
 	for (p = host; *p != '\0'; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_'))
@@ -40,50 +43,51 @@ rotate_hostname(void)
 
 /* A hidden name of our own in the directory, created exclusively. */
 static int
-rotate_temp(char *name, size_t size)
+dropdir_temp(struct dropdir *dd, char *name, size_t size)
 {
-	static unsigned int	 serial;
-	int			 fd;
+	int	 fd;
 
 	do {
 		snprintf(name, size, ".profdrop-%ld-%u.tmp", (long)getpid(),
-		    serial++);
-		fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    dd->serial++);
+		fd = openat(dd->fd, name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_CLOEXEC | O_NOFOLLOW, 0644);
 	} while (fd == -1 && errno == EEXIST);
 	return (fd);
 }
 
-int
-rotate_init(const char *dir, char **cause)
+struct dropdir *
+dropdir_open(const char *dir, char **cause)
 {
-	char	 probe[64];
-	int	 fd;
+	struct dropdir	*dd;
+	char		 probe[64];
+	int		 fd;
 
-	if ((dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	dd = xcalloc(1, sizeof *dd);
+	if ((dd->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		xasprintf(cause, "--output-dir %s: %s; create it (mkdir -p) "
 		    "or name an existing directory", dir, strerror(errno));
-		return (-1);
+		free(dd);
+		return (NULL);
 	}
 	/* Only a real file shows the directory is writable (ro mounts). */
-	if ((fd = rotate_temp(probe, sizeof probe)) == -1) {
+	if ((fd = dropdir_temp(dd, probe, sizeof probe)) == -1) {
 		xasprintf(cause, "--output-dir %s: not writable: %s; fix its "
 		    "permissions or mount, or choose another directory", dir,
 		    strerror(errno));
-		close(dir_fd);
-		dir_fd = -1;
-		return (-1);
+		dropdir_close(dd);
+		return (NULL);
 	}
 	close(fd);
-	unlinkat(dir_fd, probe, 0);
-	rotate_hostname();
-	return (0);
+	unlinkat(dd->fd, probe, 0);
+	dropdir_hostname(dd->host, sizeof dd->host);
+	return (dd);
 }
 
 /* Link the finished file under a name that sorts by time, never replacing. */
 static int
-rotate_publish(const char *tmp, const char *prefix, int64_t start_ns,
-    char **cause)
+dropdir_publish(struct dropdir *dd, const char *tmp, const char *prefix,
+    int64_t start_ns, char **cause)
 {
 	char		 stamp[32], name[PATH_MAX];
 	struct tm	 tm;
@@ -95,11 +99,11 @@ rotate_publish(const char *tmp, const char *prefix, int64_t start_ns,
 	for (n = 1; n < 100; n++) {
 		if (n == 1)
 			snprintf(name, sizeof name, "%s-%s-%s.pb.gz", prefix,
-			    stamp, host);
+			    stamp, dd->host);
 		else
 			snprintf(name, sizeof name, "%s-%s-%s.%d.pb.gz", prefix,
-			    stamp, host, n);
-		if (linkat(dir_fd, tmp, dir_fd, name, 0) == 0)
+			    stamp, dd->host, n);
+		if (linkat(dd->fd, tmp, dd->fd, name, 0) == 0)
 			return (0);
 		if (errno != EEXIST)
 			break;
@@ -108,19 +112,23 @@ rotate_publish(const char *tmp, const char *prefix, int64_t start_ns,
 	return (-1);
 }
 
+/*
+ * Drop a file named for prefix and the window's start: fill() writes it
+ * under a hidden name, then it is synced and linked under its own.
+ */
 int
-rotate_write(const char *prefix, int64_t start_ns, struct pprof *pprof,
-    char **cause)
+dropdir_write(struct dropdir *dd, const char *prefix, int64_t start_ns,
+    dropdir_fill fill, void *arg, char **cause)
 {
 	char	 tmp[64];
 	int	 fd, rc = -1;
 
-	if ((fd = rotate_temp(tmp, sizeof tmp)) == -1) {
+	if ((fd = dropdir_temp(dd, tmp, sizeof tmp)) == -1) {
 		xasprintf(cause, "creating a file in the output directory: %s",
 		    strerror(errno));
 		return (-1);
 	}
-	if (pprof_write(pprof, fd, cause) != 0)
+	if (fill(fd, arg, cause) != 0)
 		goto out;
 	if (fsync(fd) != 0) {
 		xasprintf(cause, "fsync: %s", strerror(errno));
@@ -132,21 +140,23 @@ rotate_write(const char *prefix, int64_t start_ns, struct pprof *pprof,
 		goto out;
 	}
 	fd = -1;
-	if (rotate_publish(tmp, prefix, start_ns, cause) != 0)
+	if (dropdir_publish(dd, tmp, prefix, start_ns, cause) != 0)
 		goto out;
-	fsync(dir_fd);
+	fsync(dd->fd);
 	rc = 0;
 out:
 	if (fd != -1)
 		close(fd);
-	unlinkat(dir_fd, tmp, 0);
+	unlinkat(dd->fd, tmp, 0);
 	return (rc);
 }
 
 void
-rotate_free(void)
+dropdir_close(struct dropdir *dd)
 {
-	if (dir_fd != -1)
-		close(dir_fd);
-	dir_fd = -1;
+	if (dd == NULL)
+		return;
+	if (dd->fd != -1)
+		close(dd->fd);
+	free(dd);
 }

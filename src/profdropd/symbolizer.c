@@ -63,22 +63,33 @@ struct symdso {
 	unsigned int	 failed_window;	/* when opening it failed, or 0 */
 };
 
-static int		 sym_fd = -1;
-static pid_t		 sym_pid = -1;
-static int		 sym_restarts;
-static unsigned int	 sym_started;	/* window it was last started in */
-static void		(*sym_forget)(void);
-static struct htable	 symdsos;
-static size_t		 serve_base;	/* resident bytes when it started */
+/* The daemon's side, copied into each writer. */
+struct symbolizer {
+	int		 fd;
+	pid_t		 pid;
+	int		 restarts;
+	unsigned int	 started;	/* window it was last started in */
+	unsigned int	 window;	/* the window being written */
+	struct symcache	*cache;		/* where its names go */
+	void		(*forget)(void *);	/* frees the daemon's tables */
+	void		*arg;
+};
+
+/* The symbolizer process's own state. */
+struct symserver {
+	struct htable	 symdsos;
+	size_t		 base;		/* resident bytes when it started */
+};
 
 static struct symdso *
-serve_dso(const struct symreq *rq, const char *name)
+serve_dso(struct symserver *ss, const struct symreq *rq, const char *name)
 {
 	struct symdso	*sd;
 	struct hnode	*n;
 	uint64_t	 h = hash_bytes(&rq->serial, sizeof rq->serial, 4);
 
-	for (n = htable_find(&symdsos, h); n != NULL; n = htable_next_same(n)) {
+	for (n = htable_find(&ss->symdsos, h); n != NULL;
+	    n = htable_next_same(n)) {
 		sd = container_of(n, struct symdso, node);
 		if (sd->dso.serial == rq->serial)
 			return (sd);
@@ -92,31 +103,38 @@ serve_dso(const struct symreq *rq, const char *name)
 	sd->dso.pid = rq->pid;
 	sd->dso.map_start = rq->map_start;
 	sd->dso.map_end = rq->map_end;
-	htable_insert(&symdsos, &sd->node, h);
+	htable_insert(&ss->symdsos, &sd->node, h);
 	return (sd);
 }
 
-/* Close a binary no window since *arg asked about. */
+struct serve_drop_arg {
+	struct symserver	*ss;
+	unsigned int		 before;
+};
+
+/* Close a binary no window since before asked about. */
 static void
 serve_drop(struct hnode *n, void *arg)
 {
-	struct symdso	*sd = container_of(n, struct symdso, node);
+	struct serve_drop_arg	*da = arg;
+	struct symdso		*sd = container_of(n, struct symdso, node);
 
-	if (sd->used_window >= *(unsigned int *)arg)
+	if (sd->used_window >= da->before)
 		return;
-	htable_remove(&symdsos, n);
+	htable_remove(&da->ss->symdsos, n);
 	symbols_close(&sd->dso);
 	free(sd->dso.name);
 	free(sd);
 }
 
 static void
-serve_drop_before(unsigned int window)
+serve_drop_before(struct symserver *ss, unsigned int window)
 {
-	size_t	 count = symdsos.count;
+	struct serve_drop_arg	 da = { ss, window };
+	size_t			 count = ss->symdsos.count;
 
-	htable_foreach(&symdsos, serve_drop, &window);
-	if (symdsos.count != count)
+	htable_foreach(&ss->symdsos, serve_drop, &da);
+	if (ss->symdsos.count != count)
 		malloc_trim(0);
 }
 
@@ -139,17 +157,17 @@ serve_rss(void)
  * those this window has not asked about; if that is not enough, all.
  */
 static void
-serve_evict(unsigned int window)
+serve_evict(struct symserver *ss, unsigned int window)
 {
 	if (window > SYMBOLIZER_KEEP)
-		serve_drop_before(window - SYMBOLIZER_KEEP);
-	if (symdsos.count < SYMBOLIZER_MAX_DSOS &&
-	    serve_rss() <= serve_base + SYMBOLIZER_MAX_RSS)
+		serve_drop_before(ss, window - SYMBOLIZER_KEEP);
+	if (ss->symdsos.count < SYMBOLIZER_MAX_DSOS &&
+	    serve_rss() <= ss->base + SYMBOLIZER_MAX_RSS)
 		return;
-	serve_drop_before(window);
-	if (symdsos.count >= SYMBOLIZER_MAX_DSOS ||
-	    serve_rss() > serve_base + SYMBOLIZER_MAX_RSS)
-		serve_drop_before(UINT_MAX);
+	serve_drop_before(ss, window);
+	if (ss->symdsos.count >= SYMBOLIZER_MAX_DSOS ||
+	    serve_rss() > ss->base + SYMBOLIZER_MAX_RSS)
+		serve_drop_before(ss, UINT_MAX);
 }
 
 /* send(2), again when a signal interrupts it. */
@@ -175,7 +193,8 @@ recv_one(int fd, void *buf, size_t len)
 
 /* Answer one request; -1 if it is malformed (1 if the reply failed). */
 static int
-serve_request(int fd, const unsigned char *buf, size_t len, unsigned char *out)
+serve_request(struct symserver *ss, int fd, const unsigned char *buf,
+    size_t len, unsigned char *out)
 {
 	struct symreq		 rq;
 	struct symreply		 reply;
@@ -197,8 +216,8 @@ serve_request(int fd, const unsigned char *buf, size_t len, unsigned char *out)
 	name = (const char *)buf + sizeof rq + rq.naddrs * 8;
 	if (name[rq.namelen - 1] != '\0')
 		return (-1);
-	serve_evict(rq.window);
-	sd = serve_dso(&rq, name);
+	serve_evict(ss, rq.window);
+	sd = serve_dso(ss, &rq, name);
 	sd->used_window = rq.window;
 	/* A debuginfod server may be back: try again now and then. */
 	if (sd->dso.symbols_failed &&
@@ -224,8 +243,9 @@ serve_request(int fd, const unsigned char *buf, size_t len, unsigned char *out)
 }
 
 static __dead void
-serve(int fd)
+serve(struct symbolizer *sz, int fd)
 {
+	struct symserver ss;
 	unsigned char	*buf = xmalloc(SYMREQ_MAX), *out = xmalloc(SYMREPLY_MAX);
 	ssize_t		 n;
 	int		 rc;
@@ -235,13 +255,12 @@ serve(int fd)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	if (sym_forget != NULL)
-		sym_forget();
+	sz->forget(sz->arg);
 	malloc_trim(0);
-	serve_base = serve_rss();
-	htable_init(&symdsos, 256);
+	ss.base = serve_rss();
+	htable_init(&ss.symdsos, 256);
 	while ((n = recv_one(fd, buf, SYMREQ_MAX)) > 0) {
-		if ((rc = serve_request(fd, buf, n, out)) < 0)
+		if ((rc = serve_request(&ss, fd, buf, n, out)) < 0)
 			log_warnx("symbolizer: a malformed request; stopping");
 		if (rc != 0)
 			break;
@@ -249,18 +268,13 @@ serve(int fd)
 	_exit(0);
 }
 
-/*
- * Start the symbolizer, or say why the writers name by themselves. In the
- * new process, forget (if not NULL) frees what the daemon holds.
- */
-void
-symbolizer_start(void (*forget)(void))
+/* Fork the process; without one, the writers name by themselves. */
+static void
+symbolizer_fork(struct symbolizer *sz, unsigned int window)
 {
 	int	 sv[2];
 
-	if (forget != NULL)
-		sym_forget = forget;
-	if (sym_restarts > SYMBOLIZER_RESTARTS) {
+	if (sz->restarts > SYMBOLIZER_RESTARTS) {
 		log_warnx("the symbolizer keeps exiting; window writers "
 		    "name addresses by themselves from now on");
 		return;
@@ -270,7 +284,7 @@ symbolizer_start(void (*forget)(void))
 		    "themselves");
 		return;
 	}
-	switch (sym_pid = fork()) {
+	switch (sz->pid = fork()) {
 	case -1:
 		log_warn("fork of the symbolizer");
 		close(sv[0]);
@@ -278,43 +292,65 @@ symbolizer_start(void (*forget)(void))
 		return;
 	case 0:
 		close(sv[0]);
-		serve(sv[1]);
+		serve(sz, sv[1]);
 	}
 	close(sv[1]);
-	sym_fd = sv[0];
-	sym_started = proc_window;
+	sz->fd = sv[0];
+	sz->started = window;
 }
 
-/* In the daemon: restart the symbolizer if it died. */
+/*
+ * Start the symbolizer, its names going to cache. In the new process,
+ * forget(arg) frees what the daemon holds.
+ */
+struct symbolizer *
+symbolizer_start(struct symcache *cache, unsigned int window,
+    void (*forget)(void *), void *arg)
+{
+	struct symbolizer	*sz;
+
+	sz = xcalloc(1, sizeof *sz);
+	sz->fd = -1;
+	sz->pid = -1;
+	sz->cache = cache;
+	sz->forget = forget;
+	sz->arg = arg;
+	sz->window = window;
+	symbolizer_fork(sz, window);
+	return (sz);
+}
+
+/* In the daemon, as window ends: restart the symbolizer if it died. */
 void
-symbolizer_check(void)
+symbolizer_check(struct symbolizer *sz, unsigned int window)
 {
 	int	 status;
 
-	if (sym_pid == -1)
+	sz->window = window;
+	if (sz->pid == -1)
 		return;
-	if (waitpid(sym_pid, &status, WNOHANG) != sym_pid) {
+	if (waitpid(sz->pid, &status, WNOHANG) != sz->pid) {
 		/* Up long enough: its earlier deaths are forgiven. */
-		if (proc_window - sym_started >= SYMBOLIZER_FORGIVE)
-			sym_restarts = 0;
+		if (window - sz->started >= SYMBOLIZER_FORGIVE)
+			sz->restarts = 0;
 		return;
 	}
 	log_warnx("the symbolizer exited (status %#x); starting it again",
 	    status);
-	close(sym_fd);
-	sym_fd = -1;
-	sym_pid = -1;
-	sym_restarts++;
-	symbolizer_start(NULL);
+	close(sz->fd);
+	sz->fd = -1;
+	sz->pid = -1;
+	sz->restarts++;
+	symbolizer_fork(sz, window);
 }
 
 /* In a writer that may not talk to the symbolizer: forget it. */
 void
-symbolizer_detach(void)
+symbolizer_detach(struct symbolizer *sz)
 {
-	if (sym_fd != -1)
-		close(sym_fd);
-	sym_fd = -1;
+	if (sz->fd != -1)
+		close(sz->fd);
+	sz->fd = -1;
 }
 
 /*
@@ -323,30 +359,33 @@ symbolizer_detach(void)
  * one.
  */
 static void
-symbolizer_abandon(void)
+symbolizer_abandon(struct symbolizer *sz)
 {
 	log_warnx("the symbolizer did not answer as it should; naming here");
-	if (sym_pid != -1)
-		kill(sym_pid, SIGKILL);
-	symbolizer_detach();
+	if (sz->pid != -1)
+		kill(sz->pid, SIGKILL);
+	symbolizer_detach(sz);
 }
 
 /* Stop it: the closed socket tells it to; a busy one gets 2 s. */
 void
-symbolizer_stop(void)
+symbolizer_stop(struct symbolizer *sz)
 {
 	int	 i;
 
-	symbolizer_detach();
-	if (sym_pid == -1)
+	if (sz == NULL)
 		return;
-	for (i = 0; i < 200 && waitpid(sym_pid, NULL, WNOHANG) == 0; i++)
-		usleep(10000);
-	if (i == 200) {
-		kill(sym_pid, SIGKILL);
-		waitpid(sym_pid, NULL, 0);
+	symbolizer_detach(sz);
+	if (sz->pid != -1) {
+		for (i = 0; i < 200 && waitpid(sz->pid, NULL, WNOHANG) == 0;
+		    i++)
+			usleep(10000);
+		if (i == 200) {
+			kill(sz->pid, SIGKILL);
+			waitpid(sz->pid, NULL, 0);
+		}
 	}
-	sym_pid = -1;
+	free(sz);
 }
 
 static int
@@ -364,8 +403,8 @@ symbolizer_frame_cmp(const void *a, const void *b)
  * in answered the frames the symbolizer answered.
  */
 static int
-symbolizer_batch(const struct frame *f, size_t n, unsigned char *answered,
-    unsigned char *buf)
+symbolizer_batch(struct symbolizer *sz, const struct frame *f, size_t n,
+    unsigned char *answered, unsigned char *buf)
 {
 	struct symreq		 rq;
 	struct symreply		 reply;
@@ -384,17 +423,17 @@ symbolizer_batch(const struct frame *f, size_t n, unsigned char *answered,
 	rq.map_end = f->dso->map_end;
 	rq.pid = f->dso->pid;
 	rq.kind = f->dso->kind;
-	rq.window = proc_window;
+	rq.window = sz->window;
 	rq.naddrs = n;
 	rq.namelen = namelen;
 	memcpy(buf, &rq, sizeof rq);
 	for (i = 0; i < n; i++)
 		memcpy(buf + sizeof rq + i * 8, &f[i].addr, 8);
 	memcpy(buf + sizeof rq + n * 8, f->dso->name, namelen);
-	if (send_all(sym_fd, buf, sizeof rq + n * 8 + namelen) == -1)
+	if (send_all(sz->fd, buf, sizeof rq + n * 8 + namelen) == -1)
 		return (-1);
 	for (i = 0; i < n; i++) {
-		if ((len = recv_one(sym_fd, buf, SYMREPLY_MAX)) <
+		if ((len = recv_one(sz->fd, buf, SYMREPLY_MAX)) <
 		    (ssize_t)sizeof reply)
 			return (-1);
 		memcpy(&reply, buf, sizeof reply);
@@ -405,37 +444,40 @@ symbolizer_batch(const struct frame *f, size_t n, unsigned char *answered,
 		    serial != reply.serial || addr != reply.addr))
 			return (-1);
 		if (reply.named)
-			symcache_add(f->dso, addr, &info);
+			symcache_add(sz->cache, f->dso, addr, &info);
 		answered[i] = 1;
 	}
 	return (0);
 }
 
 /*
- * Have the symbolizer name the frames into the names cache. The frames
- * are sorted here; answered[i] is set for each frame it answered (named,
- * or found nameless), in the sorted order.
+ * A writer's prefetch (struct pd_names): have the symbolizer name the
+ * frames into the names cache. The frames are sorted here; answered[i]
+ * is set for each frame it answered (named, or found nameless), in the
+ * sorted order.
  */
 void
-symbolizer_name(struct frame *frames, size_t n, unsigned char *answered)
+symbolizer_prefetch(void *arg, struct frame *frames, size_t n,
+    unsigned char *answered)
 {
-	struct timeval	 tv = { SYMBOLIZER_TIMEOUT, 0 };
-	unsigned char	*buf;
-	size_t		 i, j;
+	struct symbolizer	*sz = arg;
+	struct timeval		 tv = { SYMBOLIZER_TIMEOUT, 0 };
+	unsigned char		*buf;
+	size_t			 i, j;
 
 	memset(answered, 0, n);
-	if (sym_fd == -1 || n == 0)
+	if (sz->fd == -1 || n == 0)
 		return;
-	setsockopt(sym_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(sz->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	qsort(frames, n, sizeof *frames, symbolizer_frame_cmp);
 	buf = xmalloc(SYMREQ_MAX > SYMREPLY_MAX ? SYMREQ_MAX : SYMREPLY_MAX);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && j - i < SYMBOLIZER_BATCH &&
 		    frames[j].dso == frames[i].dso; j++)
 			;
-		if (symbolizer_batch(&frames[i], j - i, answered + i,
+		if (symbolizer_batch(sz, &frames[i], j - i, answered + i,
 		    buf) != 0) {
-			symbolizer_abandon();
+			symbolizer_abandon(sz);
 			break;
 		}
 	}

@@ -1,0 +1,213 @@
+/* profdropd: sample every CPU, drop pprof files on a rotation schedule. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "profdropd.h"
+
+struct daemon {
+	struct daemon_config	 cfg;
+	struct dropdir		*dropdir;
+	struct pd_engine	*engine;
+	struct symcache		*names;
+	struct symbolizer	*symbolizer;
+	struct writers		*writers;
+};
+
+/* Signals become flags the loop reads. */
+static volatile sig_atomic_t	 got_stop;
+static volatile sig_atomic_t	 got_hup;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_stop = 1;
+}
+
+static void
+set_signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int64_t
+clock_ns(clockid_t id)
+{
+	struct timespec	 ts;
+
+	clock_gettime(id, &ts);
+	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+}
+
+/* Wait up to timeout ms for a ring to pass its watermark. */
+static void
+wait_events(struct daemon *d, int timeout)
+{
+	struct pollfd	*fds;
+	size_t		 n;
+
+	fds = pd_engine_pollfds(d->engine, &n);
+	if (poll(fds, n, timeout) == -1 && errno != EINTR)
+		fatal("poll");
+}
+
+/* Hand the window to a writer, then start the next one. */
+static void
+end_window(struct daemon *d, int64_t start_real, int64_t duration, int last)
+{
+	struct pd_window	*w;
+
+	w = pd_engine_end_window(d->engine, start_real, duration);
+	writers_write(d->writers, w, start_real, last);
+	pd_window_free(w);
+	pd_engine_next_window(d->engine);
+	symcache_set_window(d->names, pd_engine_window(d->engine));
+}
+
+static void
+log_window(struct daemon *d, const struct pd_counters *last)
+{
+	const struct pd_counters	*c = pd_engine_counters(d->engine);
+	struct pd_usage			 u;
+
+	log_info("window: %" PRIu64 " samples, %" PRIu64 " kept, %" PRIu64
+	    " lost, %" PRIu64 " throttled; stacks unwound %" PRIu64 ": %"
+	    PRIu64 " complete, %" PRIu64 " truncated, %" PRIu64 " failed",
+	    c->samples - last->samples,
+	    c->samples_kept - last->samples_kept, c->lost - last->lost,
+	    c->throttled - last->throttled, c->unwound - last->unwound,
+	    c->complete - last->complete, c->truncated - last->truncated,
+	    c->failed - last->failed);
+	if (pd_engine_kinds(d->engine) & (1 << PD_KIND_OFFCPU |
+	    1 << PD_KIND_WALL))
+		log_info("window: %" PRIu64 " context switches",
+		    c->switches - last->switches);
+	log_debug("unwind time per stack: median %" PRIu64 " ns, p99 %"
+	    PRIu64 " ns", pd_counters_unwind_percentile(c, last, 0.5),
+	    pd_counters_unwind_percentile(c, last, 0.99));
+	pd_engine_usage(d->engine, &u);
+	log_debug("unwind memory: %zu KiB of tables for %zu binaries, "
+	    "%zu address spaces; %zu names cached", u.unwind_bytes >> 10,
+	    u.unwind_tables, u.unwind_spaces, symcache_count(d->names));
+}
+
+static void
+run(struct daemon *d)
+{
+	const struct pd_counters *c = pd_engine_counters(d->engine);
+	struct pd_counters	 last = *c;
+	int64_t			 start = clock_ns(CLOCK_MONOTONIC), now;
+	int64_t			 window_end, stop_at = INT64_MAX;
+	int64_t			 window_real, next_real, window_start;
+	int64_t			 timeout, rotate;
+	int			 stopping = 0;
+
+	rotate = (int64_t)d->cfg.rotate * 1000000000;
+	if (d->cfg.duration != 0)
+		stop_at = start + (int64_t)d->cfg.duration * 1000000000;
+	window_real = clock_ns(CLOCK_REALTIME);
+	window_start = start;
+	window_end = start + rotate;
+	while (!stopping) {
+		now = clock_ns(CLOCK_MONOTONIC);
+		timeout = (window_end < stop_at ? window_end : stop_at) - now;
+		if (timeout > 100000000)
+			timeout = 100000000;
+		if (timeout > 0)
+			wait_events(d, (timeout + 999999) / 1000000);
+		pd_engine_drain(d->engine);
+		writers_reap(d->writers, WNOHANG);
+		if (got_hup) {
+			got_hup = 0;
+			log_info("SIGHUP: nothing to reload yet");
+		}
+		now = clock_ns(CLOCK_MONOTONIC);
+		stopping = got_stop || now >= stop_at;
+		if (!stopping && now < window_end)
+			continue;
+		next_real = clock_ns(CLOCK_REALTIME);
+		end_window(d, window_real, now - window_start, stopping);
+		log_window(d, &last);
+		last = *c;
+		window_real = next_real;
+		window_start = now;
+		window_end = now + rotate;
+	}
+	now = clock_ns(CLOCK_MONOTONIC);
+	log_info("total: %" PRIu64 " samples in %.1f s, %" PRIu64
+	    " records lost, %" PRIu64 " malformed", c->samples,
+	    (now - start) / 1e9, c->lost, c->bad_records);
+}
+
+/* In the symbolizer: the daemon's tables, of no use there, freed. */
+static void
+forget_tables(void *arg)
+{
+	struct daemon	*d = arg;
+
+	pd_engine_close(d->engine);
+	d->engine = NULL;
+	symcache_free(d->names);
+	d->names = NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon	 d;
+	char		*cause = NULL;
+	int		 rc;
+
+	memset(&d, 0, sizeof d);
+	if ((rc = options_parse(&d.cfg, argc, argv, &cause)) != 0) {
+		if (rc == 1)
+			return (0);
+		fprintf(stderr, "profdropd: %s\n", cause);
+		return (2);
+	}
+	log_init(1, d.cfg.verbose);
+	set_signals();
+	if ((d.dropdir = dropdir_open(d.cfg.output_dir, &cause)) == NULL ||
+	    (d.engine = pd_engine_open(&d.cfg.engine, &cause)) == NULL ||
+	    pd_engine_start(d.engine, &cause) != 0)
+		fatalx("%s", cause);
+	d.names = symcache_new();
+	if (!d.cfg.foreground) {
+		if (daemon(0, 0) != 0)
+			fatal("daemon");
+		log_init(0, d.cfg.verbose);
+	}
+
+	d.symbolizer = symbolizer_start(d.names, pd_engine_window(d.engine),
+	    forget_tables, &d);
+	d.writers = writers_new(d.engine, d.dropdir, d.names, d.symbolizer);
+	run(&d);
+	writers_free(d.writers);
+	symbolizer_stop(d.symbolizer);
+
+	pd_engine_close(d.engine);
+	symcache_free(d.names);
+	dropdir_close(d.dropdir);
+	binary_free();
+	options_free(&d.cfg);
+	return (0);
+}

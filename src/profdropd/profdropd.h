@@ -1,0 +1,53 @@
+/*
+ * profdropd's private header: the daemon's own configuration and the
+ * modules around the engine, grouped by the file that defines them.
+ */
+#ifndef PROFDROPD_H
+#define PROFDROPD_H
+
+#include <sys/types.h>
+
+#include "libprofdrop.h"
+
+/* What the user asked of the daemon: the engine's part and its own. */
+struct daemon_config {
+	struct pd_config engine;
+	char		*output_dir;
+	unsigned int	 rotate;	/* seconds per window */
+	unsigned int	 duration;	/* 0: run until signalled */
+	int		 foreground;
+	int		 verbose;
+};
+
+/* options.c */
+int		 options_parse(struct daemon_config *, int, char **, char **);
+void		 options_free(struct daemon_config *);
+
+/* dropdir.c */
+struct dropdir;
+typedef int (*dropdir_fill)(int, void *, char **);
+struct dropdir	*dropdir_open(const char *, char **);
+int		 dropdir_write(struct dropdir *, const char *, int64_t,
+		     dropdir_fill, void *, char **);
+void		 dropdir_close(struct dropdir *);
+
+/* symbolizer.c */
+struct symbolizer;
+struct symbolizer *symbolizer_start(struct symcache *, unsigned int,
+		     void (*)(void *), void *);
+void		 symbolizer_check(struct symbolizer *, unsigned int);
+void		 symbolizer_detach(struct symbolizer *);
+void		 symbolizer_prefetch(void *, struct frame *, size_t,
+		     unsigned char *);
+void		 symbolizer_stop(struct symbolizer *);
+
+/* writer.c */
+struct writers;
+struct writers	*writers_new(struct pd_engine *, struct dropdir *,
+		     struct symcache *, struct symbolizer *);
+void		 writers_reap(struct writers *, int);
+void		 writers_write(struct writers *, struct pd_window *, int64_t,
+		     int);
+void		 writers_free(struct writers *);
+
+#endif /* PROFDROPD_H */

@@ -109,9 +109,14 @@ const struct pd_counters *pd_engine_counters(const struct pd_engine *);
 void		 pd_engine_usage(const struct pd_engine *, struct pd_usage *);
 void		 pd_engine_close(struct pd_engine *);
 
+/* A window's profile of one kind, named and ready to write. */
+struct pd_pprof;
+
 const char	*pd_kind_name(enum pd_kind);
-int		 pd_window_write(struct pd_window *, enum pd_kind, int,
+struct pd_pprof	*pd_window_profile(struct pd_window *, enum pd_kind,
 		     struct pd_names *, char **);
+int		 pd_pprof_write(struct pd_pprof *, int, char **);
+void		 pd_pprof_free(struct pd_pprof *);
 void		 pd_window_free(struct pd_window *);
 
 uint64_t	 pd_counters_unwind_percentile(const struct pd_counters *,

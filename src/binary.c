@@ -24,21 +24,21 @@
 
 /*
  * A cache: the kernel maps one vDSO image into every process, ours the
- * same, so a private copy of it in a file, made once per process, serves
- * unwinding and names for all.
+ * same, so a private copy of it in a file, made once and inherited by the
+ * writers and the symbolizer, serves unwinding and names for all.
  */
 static int	 vdso_fd = -1;
-static int	 vdso_tried;
 
-static void
-binary_copy_vdso(void)
+void
+binary_init(void)
 {
 	const unsigned char	*image;
 	GElf_Ehdr		 ehdr;
 	Elf			*elf;
 	size_t			 size;
 
-	if ((image = (const void *)getauxval(AT_SYSINFO_EHDR)) == NULL)
+	if (vdso_fd != -1 ||
+	    (image = (const void *)getauxval(AT_SYSINFO_EHDR)) == NULL)
 		return;
 	/* The image ends with its section headers. */
 	if ((elf = elf_memory((char *)image, 1 << 20)) == NULL)
@@ -67,7 +67,6 @@ binary_free(void)
 	if (vdso_fd != -1)
 		close(vdso_fd);
 	vdso_fd = -1;
-	vdso_tried = 0;
 }
 
 /* Is the open file the one the kernel mapped? Unknown identity matches. */
@@ -113,11 +112,6 @@ binary_open(const struct dso *dso, char **path)
 	char	*alt;
 	int	 fd;
 
-	if (dso->kind == DSO_SPECIAL && strcmp(dso->name, "[vdso]") == 0 &&
-	    !vdso_tried) {
-		vdso_tried = 1;
-		binary_copy_vdso();
-	}
 	if (dso->kind == DSO_SPECIAL && strcmp(dso->name, "[vdso]") == 0 &&
 	    vdso_fd != -1) {
 		if (path != NULL)

@@ -74,7 +74,7 @@ config_pids(struct pd_config *cfg, const char *arg, char **cause)
 	int			 rc = 0;
 
 	copy = xstrdup(arg);
-	for (word = strtok_r(copy, ",", &save); word != NULL && rc == 0;
+	for (word = strtok_r(copy, ",", &save); word != NULL;
 	    word = strtok_r(NULL, ",", &save)) {
 		if ((rc = config_number("pid", word, 1, INT_MAX, "give process "
 		    "ids separated by commas", &pid, cause)) != 0)
@@ -226,7 +226,8 @@ config_string(char **field, const char *key, const char *arg, int absolute,
 {
 	if (*arg == '\0' || (absolute && *arg != '/')) {
 		xasprintf(cause, "--%s %s: give %s", key, arg, absolute ?
-		    "an absolute path" : "a value");
+		    "an absolute path" : "a value (for --debuginfod, the "
+		    "servers' URLs separated by spaces)");
 		return (-1);
 	}
 	free(*field);
@@ -253,7 +254,7 @@ config_is_flag(const char *key)
 
 /*
  * Set key to value (NULL for a flag). Returns -1 with *cause naming the
- * key, the value and what is valid; an unknown key gives -1 and no cause.
+ * key, the value and what is valid.
  */
 int
 pd_config_set(struct pd_config *cfg, const char *key, const char *value,
@@ -309,15 +310,10 @@ pd_config_set(struct pd_config *cfg, const char *key, const char *value,
 		return (config_label(cfg, value, cause));
 	else if (strcmp(key, "drop-frames") == 0)
 		return (config_drop_frames(cfg, value, cause));
-	else if (strcmp(key, "debuginfod") == 0) {
-		if (*value == '\0') {
-			xasprintf(cause, "--debuginfod: give the servers' "
-			    "URLs, separated by spaces");
-			return (-1);
-		}
+	else if (strcmp(key, "debuginfod") == 0)
 		return (config_string(&cfg->debuginfod_urls, key, value, 0,
 		    cause));
-	} else if (strcmp(key, "debuginfod-cache") == 0)
+	else if (strcmp(key, "debuginfod-cache") == 0)
 		return (config_string(&cfg->debuginfod_cache, key, value, 1,
 		    cause));
 	else if (strcmp(key, "debuginfod-timeout") == 0) {
@@ -325,7 +321,9 @@ pd_config_set(struct pd_config *cfg, const char *key, const char *value,
 		    "seconds", &v, cause) != 0)
 			return (-1);
 		cfg->debuginfod_timeout = v;
-	} else
+	} else {
+		xasprintf(cause, "--%s: no such option; see --help", key);
 		return (-1);
+	}
 	return (0);
 }

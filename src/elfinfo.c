@@ -40,11 +40,10 @@ elfinfo_loads(Elf *elf, uint64_t size, struct elf_loads *out)
 	out->entry = eh.e_entry;
 	out->loads = xcalloc(n + 1, sizeof *out->loads);
 	for (i = 0; i < n; i++) {
-		if (gelf_getphdr(elf, i, &ph) == NULL)
-			goto fail;
-		if (ph.p_type != PT_LOAD)
+		if (gelf_getphdr(elf, i, &ph) == NULL || ph.p_type != PT_LOAD)
 			continue;
-		if (ph.p_offset > size || ph.p_filesz > size - ph.p_offset ||
+		if ((ph.p_filesz != 0 && (ph.p_offset > size ||
+		    ph.p_filesz > size - ph.p_offset)) ||
 		    ph.p_memsz > UINT64_MAX - ph.p_vaddr)
 			goto fail;
 		if (out->nloads == 0 || ph.p_vaddr < out->lo)
@@ -111,30 +110,56 @@ elfinfo_section(Elf *elf, const char *want, size_t max, size_t *len)
 	return (NULL);
 }
 
-/* The file's GNU build ID, from its note sections; 0 if it has none. */
+/* The GNU build ID among the notes in d; 0 if there is none. */
+static size_t
+elfinfo_note_build_id(Elf_Data *d, unsigned char *id, size_t size)
+{
+	GElf_Nhdr	 nh;
+	size_t		 off, next, name, desc;
+
+	for (off = 0; (next = gelf_getnote(d, off, &nh, &name, &desc)) > 0;
+	    off = next) {
+		if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+		    memcmp((char *)d->d_buf + name, "GNU", 4) != 0 ||
+		    nh.n_descsz == 0 || nh.n_descsz > size)
+			continue;
+		memcpy(id, (char *)d->d_buf + desc, nh.n_descsz);
+		return (nh.n_descsz);
+	}
+	return (0);
+}
+
+/*
+ * The file's GNU build ID, from its note sections, else (a file without
+ * section headers) its PT_NOTE segments; 0 if it has none.
+ */
 size_t
 elfinfo_build_id(Elf *elf, unsigned char *id, size_t size)
 {
 	Elf_Scn		*scn = NULL;
 	Elf_Data	*d;
 	GElf_Shdr	 sh;
-	GElf_Nhdr	 nh;
-	size_t		 off, next, name, desc;
+	GElf_Phdr	 ph;
+	size_t		 n, i, len;
 
 	while ((scn = elf_nextscn(elf, scn)) != NULL) {
 		if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_NOTE ||
 		    sh.sh_size > ELFINFO_MAX_NOTES ||
 		    (d = elf_getdata(scn, NULL)) == NULL || d->d_buf == NULL)
 			continue;
-		for (off = 0; (next = gelf_getnote(d, off, &nh, &name,
-		    &desc)) > 0; off = next) {
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((char *)d->d_buf + name, "GNU", 4) != 0 ||
-			    nh.n_descsz == 0 || nh.n_descsz > size)
-				continue;
-			memcpy(id, (char *)d->d_buf + desc, nh.n_descsz);
-			return (nh.n_descsz);
-		}
+		if ((len = elfinfo_note_build_id(d, id, size)) != 0)
+			return (len);
+	}
+	if (elf_getphdrnum(elf, &n) != 0)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (gelf_getphdr(elf, i, &ph) == NULL ||
+		    ph.p_type != PT_NOTE || ph.p_filesz > ELFINFO_MAX_NOTES ||
+		    (d = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz,
+		    ELF_T_NHDR)) == NULL || d->d_buf == NULL)
+			continue;
+		if ((len = elfinfo_note_build_id(d, id, size)) != 0)
+			return (len);
 	}
 	return (0);
 }

@@ -19,6 +19,7 @@ struct pd_engine {
 	const struct pd_config	*cfg;		/* outlives the engine */
 	struct features		 features;	/* what the kernel granted */
 	unsigned int		 profiles;	/* PD_PROFILE_* produced */
+	int			 switch_records;	/* switch-ins arrive */
 	struct sampler		*sampler;
 	struct proctab		*procs;
 	struct unwinder		*unwinder;
@@ -160,7 +161,7 @@ engine_sched_switch(struct pd_engine *e, struct switch_format *sf,
 	char		*why = NULL;
 
 	if (kernel_find_tracing(f) != 0 && !f->no_tracefs) {
-		if (kernel_mount_tracefs(&why) == 0)
+		if (kernel_mount_tracing(&why) == 0)
 			kernel_find_tracing(f);
 		else {
 			log_debug("%s", why);
@@ -176,6 +177,22 @@ engine_sched_switch(struct pd_engine *e, struct switch_format *sf,
 	return (tracefs_sched_switch(f->tracing, sf, cause));
 }
 
+/* Can the sched_switch event be opened? Tried before any ring is mapped. */
+static int
+engine_try_offcpu(struct pd_engine *e, const struct switch_format *sf,
+    char **cause)
+{
+	struct perf_event_attr	 attr;
+	int			 fd;
+
+	offcpu_attr(&attr, e->cfg, &e->features, sf, ENGINE_OFFCPU_PAGES);
+	if ((fd = kernel_event_open(&e->features, &attr,
+	    sampler_first_cpu(e->sampler), cause)) == -1)
+		return (-1);
+	close(fd);
+	return (0);
+}
+
 /* Off-CPU and wall profiles need sched_switch; without it, say so. */
 static int
 engine_want_offcpu(struct pd_engine *e, struct switch_format *sf,
@@ -185,7 +202,8 @@ engine_want_offcpu(struct pd_engine *e, struct switch_format *sf,
 
 	if (!(e->profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)))
 		return (0);
-	if (engine_sched_switch(e, sf, &why) == 0)
+	if (engine_sched_switch(e, sf, &why) == 0 &&
+	    engine_try_offcpu(e, sf, &why) == 0)
 		return (0);
 	if (e->cfg->profiles_asked) {
 		*cause = why;
@@ -207,12 +225,13 @@ engine_open_cpu(struct pd_engine *e, struct perf_event_attr *attr,
 
 	/* Without off-CPU profiles, no switch records are wanted. */
 	if (!(e->profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)))
-		attr->context_switch = e->features.switch_records = 0;
+		attr->context_switch = 0;
 	pages = cpuprof_ring_pages(cfg, &e->features, e->profiles);
 	attr->wakeup_watermark = pages * getpagesize() / 4;
 	if (sampler_add(e->sampler, attr, pages, engine_record, e,
 	    cause) != 0)
 		return (-1);
+	e->switch_records = attr->context_switch;
 	log_debug("sampling at %u Hz (%s, %s unwinding, %zu KiB rings)",
 	    cfg->frequency, e->features.mmap2 ? "mmap2" : "mmap",
 	    e->features.user_stacks ? "dwarf" : "frame-pointer",
@@ -227,7 +246,7 @@ engine_open_offcpu(struct pd_engine *e, const struct switch_format *sf,
 	struct perf_event_attr	 attr;
 
 	e->offcpu = offcpu_new(e->cfg, &e->framer, e->kallsyms, sf,
-	    e->features.switch_records);
+	    e->switch_records);
 	offcpu_attr(&attr, e->cfg, &e->features, sf, ENGINE_OFFCPU_PAGES);
 	return (sampler_add(e->sampler, &attr, ENGINE_OFFCPU_PAGES,
 	    offcpu_record, e->offcpu, cause));
@@ -265,7 +284,8 @@ pd_engine_open(const struct pd_config *cfg, char **cause)
 	e->profiles = cfg->profiles;
 	kernel_features_init(&e->features, cfg);
 	symbols_init(cfg);
-	if ((e->sampler = sampler_new(cause)) == NULL)
+	binary_init();
+	if ((e->sampler = sampler_new(&e->features, cause)) == NULL)
 		goto fail;
 	/* First what the kernel grants: a refusal is the one message. */
 	cpuprof_attr(&attr, cfg, e->profiles);
@@ -273,7 +293,7 @@ pd_engine_open(const struct pd_config *cfg, char **cause)
 	    sampler_first_cpu(e->sampler), cfg->unwind == PD_UNWIND_AUTO,
 	    cause) != 0 || engine_want_offcpu(e, &sf, cause) != 0)
 		goto fail;
-	e->procs = proc_new_table(cfg->pids, cfg->npids);
+	e->procs = proc_new_table(cfg->pids, cfg->npids, &e->features);
 	e->unwinder = unwind_new(e->procs, cfg->unwind_memory, &e->features);
 	proc_add_hooks(e->procs, &hooks);
 	e->framer.procs = e->procs;
@@ -288,6 +308,7 @@ pd_engine_open(const struct pd_config *cfg, char **cause)
 	if ((e->profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)) &&
 	    engine_open_offcpu(e, &sf, cause) != 0)
 		goto fail;
+	kernel_features_log(&e->features);
 	engine_new_stacks(e);
 	return (e);
 fail:
@@ -407,18 +428,24 @@ pd_kind_name(enum pd_kind kind)
 	return (profile_kinds[kind].name);
 }
 
-/* Write one kind of the window's profiles to fd, named through names. */
-int
-pd_window_write(struct pd_window *w, enum pd_kind kind, int fd,
+/* A window's profile, built with the frames named through names. */
+struct pd_pprof {
+	struct pprof		*pprof;
+};
+
+/* One kind of the window's profiles, named through names (or here). */
+struct pd_pprof *
+pd_window_profile(struct pd_window *w, enum pd_kind kind,
     struct pd_names *names, char **cause)
 {
 	struct pd_engine	*e = w->engine;
 	struct export_source	 src;
+	struct pd_pprof		*p;
 
 	if (w->stacks[kind] == NULL) {
 		xasprintf(cause, "no %s profile in this window",
 		    pd_kind_name(kind));
-		return (-1);
+		return (NULL);
 	}
 	src.stacks = w->stacks[kind];
 	src.kind = &profile_kinds[kind];
@@ -427,7 +454,25 @@ pd_window_write(struct pd_window *w, enum pd_kind kind, int fd,
 	src.kallsyms = e->kallsyms;
 	src.start_ns = w->start_ns;
 	src.duration_ns = w->duration_ns;
-	return (export_write(&src, fd, names, cause));
+	p = xmalloc(sizeof *p);
+	p->pprof = export_build(&src, names);
+	return (p);
+}
+
+/* Write the profile to fd, gzip-compressed. */
+int
+pd_pprof_write(struct pd_pprof *p, int fd, char **cause)
+{
+	return (pprof_write(p->pprof, fd, cause));
+}
+
+void
+pd_pprof_free(struct pd_pprof *p)
+{
+	if (p == NULL)
+		return;
+	pprof_free(p->pprof);
+	free(p);
 }
 
 void

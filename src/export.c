@@ -16,7 +16,7 @@
 #define ASK_ANSWERED	2
 
 /* The pprof ids of one frame, or of one dso, in this window. */
-struct window_id {
+struct export_id {
 	struct hnode	 node;
 	struct frame	 key;
 	uint64_t	 id;
@@ -44,7 +44,7 @@ const struct profile_kind profile_kinds[PD_NKINDS] = {
 	    offcpu_labels },
 };
 
-struct window {
+struct export {
 	const struct export_source *src;
 	struct pd_names	*names;		/* NULL: name here, no cache */
 	struct symcache	*cache;		/* names->cache, or NULL */
@@ -62,14 +62,14 @@ struct window {
 	uint64_t	 total;		/* of the first value */
 };
 
-static struct window_id *
-window_lookup(struct htable *t, const struct frame *key, uint64_t h)
+static struct export_id *
+export_lookup(struct htable *t, const struct frame *key, uint64_t h)
 {
 	struct hnode		*n;
-	struct window_id	*w;
+	struct export_id	*w;
 
 	for (n = htable_find(t, h); n != NULL; n = htable_next_same(n)) {
-		w = container_of(n, struct window_id, node);
+		w = container_of(n, struct export_id, node);
 		if (memcmp(&w->key, key, sizeof *key) == 0)
 			return (w);
 	}
@@ -77,13 +77,13 @@ window_lookup(struct htable *t, const struct frame *key, uint64_t h)
 }
 
 /* The ids of a frame (or dso), made with id 0 if it has none yet. */
-static struct window_id *
-window_find(struct htable *t, const struct frame *key)
+static struct export_id *
+export_find(struct htable *t, const struct frame *key)
 {
-	struct window_id	*w;
+	struct export_id	*w;
 	uint64_t		 h = hash_bytes(key, sizeof *key, 0);
 
-	if ((w = window_lookup(t, key, h)) != NULL)
+	if ((w = export_lookup(t, key, h)) != NULL)
 		return (w);
 	w = xcalloc(1, sizeof *w);
 	w->key = *key;
@@ -102,10 +102,10 @@ hex_build_id(const struct dso *d, char *out, size_t size)
 }
 
 static uint64_t
-window_mapping(struct window *w, struct dso *d)
+export_mapping(struct export *w, struct dso *d)
 {
 	struct frame		 key = { d, 0 };
-	struct window_id	*id = window_find(&w->mappings, &key);
+	struct export_id	*id = export_find(&w->mappings, &key);
 	char			 build_id[41];
 	const char		*name = d->name;
 
@@ -142,12 +142,12 @@ name_kernel(const struct kallsyms *ks, uint64_t addr, struct symbol_info *info,
 }
 
 static uint64_t
-window_location(struct window *w, const struct frame *f)
+export_location(struct export *w, const struct frame *f)
 {
-	struct window_id	*id = window_find(&w->locations, f);
+	struct export_id	*id = export_find(&w->locations, f);
 	struct symbol_info	 info;
 	struct dso		*d = f->dso;
-	struct window_id	*asked;
+	struct export_id	*asked;
 	const char		*base;
 	char			*unknown = NULL;
 	uint64_t		 mapping;
@@ -173,7 +173,7 @@ window_location(struct window *w, const struct frame *f)
 		    &info))
 			break;
 		/* Nameless to the symbolizer: no better here. */
-		if ((asked = window_lookup(&w->asked, f, hash_bytes(f,
+		if ((asked = export_lookup(&w->asked, f, hash_bytes(f,
 		    sizeof *f, 0))) != NULL && asked->id == ASK_ANSWERED)
 			break;
 		symbols_lookup(d, f->addr, &info);
@@ -197,7 +197,7 @@ window_location(struct window *w, const struct frame *f)
 		info.lines[0].function = unknown;
 		info.nlines = 1;
 	}
-	mapping = window_mapping(w, d);
+	mapping = export_mapping(w, d);
 	if (named)
 		pprof_mapping_flags(w->pprof, mapping, PPROF_HAS_FUNCTIONS);
 	id->id = pprof_add_location(w->pprof, mapping, info.vaddr,
@@ -207,20 +207,20 @@ window_location(struct window *w, const struct frame *f)
 }
 
 static void
-window_id_free(struct hnode *n, void *arg)
+export_id_free(struct hnode *n, void *arg)
 {
 	struct htable	*t = arg;
 
 	htable_remove(t, n);
-	free(container_of(n, struct window_id, node));
+	free(container_of(n, struct export_id, node));
 }
 
 static void
-window_collect(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
+export_collect(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
     size_t n, const int64_t *values, void *arg)
 {
-	struct window		*w = arg;
-	struct window_id	*id;
+	struct export		*w = arg;
+	struct export_id	*id;
 	struct symbol_info	 info;
 	size_t			 i;
 
@@ -228,7 +228,7 @@ window_collect(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 		if (frames[i].dso->kind != DSO_FILE &&
 		    frames[i].dso->kind != DSO_SPECIAL)
 			continue;
-		if ((id = window_find(&w->asked, &frames[i]))->id != 0)
+		if ((id = export_find(&w->asked, &frames[i]))->id != 0)
 			continue;
 		id->id = ASK_SEEN;
 		if (symcache_lookup(w->cache, frames[i].dso, frames[i].addr,
@@ -248,19 +248,19 @@ window_collect(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 
 /* Have the names' prefetch name what the cache lacks, in a few requests. */
 static void
-window_prefetch(struct window *w)
+export_prefetch(struct export *w)
 {
 	unsigned char	*answered;
 	size_t		 i;
 
 	if (w->cache == NULL || w->names->prefetch == NULL)
 		return;
-	stacks_foreach(w->src->stacks, window_collect, w);
+	stacks_foreach(w->src->stacks, export_collect, w);
 	answered = xmalloc(w->nmissing + 1);
 	w->names->prefetch(w->names->arg, w->missing, w->nmissing, answered);
 	for (i = 0; i < w->nmissing; i++) {
 		if (answered[i])
-			window_find(&w->asked, &w->missing[i])->id =
+			export_find(&w->asked, &w->missing[i])->id =
 			    ASK_ANSWERED;
 	}
 	free(answered);
@@ -268,10 +268,10 @@ window_prefetch(struct window *w)
 }
 
 static void
-window_sample(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
+export_sample(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
     size_t n, const int64_t *values, void *arg)
 {
-	struct window		*w = arg;
+	struct export		*w = arg;
 	const struct pd_config	*cfg = w->src->cfg;
 	struct pprof_label	 labels[8 + PD_MAX_LABELS];
 	size_t			 nlabels = 4;
@@ -281,7 +281,7 @@ window_sample(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 	size_t			 i;
 
 	for (i = 0; i < n; i++)
-		locs[i] = window_location(w, &frames[i]);
+		locs[i] = export_location(w, &frames[i]);
 	memset(labels, 0, sizeof labels);
 	labels[0].key = "pid";
 	labels[0].num = pid;
@@ -309,16 +309,14 @@ window_sample(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 	w->total += values[0];
 }
 
-/* Name the window's frames and write its profile, gzip pprof, to fd. */
-int
-export_write(const struct export_source *src, int fd, struct pd_names *names,
-    char **cause)
+/* Name the window's frames and build its profile. */
+struct pprof *
+export_build(const struct export_source *src, struct pd_names *names)
 {
 	const struct profile_kind	*kind = src->kind;
-	struct window			 w;
+	struct export			 w;
 	struct timespec			 t0, t1;
 	int64_t				 period = 1;
-	int				 rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&w, 0, sizeof w);
@@ -335,22 +333,20 @@ export_write(const struct export_source *src, int fd, struct pd_names *names,
 	htable_init(&w.locations, 4096);
 	htable_init(&w.mappings, 256);
 	htable_init(&w.asked, 256);
-	window_prefetch(&w);
-	stacks_foreach(src->stacks, window_sample, &w);
-	rc = pprof_write(w.pprof, fd, cause);
+	export_prefetch(&w);
+	stacks_foreach(src->stacks, export_sample, &w);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("%s window: %" PRIu64 " %s/%s, %zu stacks, %" PRIu64
-	    " unique addresses (%" PRIu64 " named before), written in %.1f ms",
+	    " unique addresses (%" PRIu64 " named before), named in %.1f ms",
 	    kind->name, w.total, kind->types[0].type, kind->types[0].unit,
 	    stacks_count(src->stacks), w.unique_addresses, w.cached,
 	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
-	htable_foreach(&w.locations, window_id_free, &w.locations);
-	htable_foreach(&w.mappings, window_id_free, &w.mappings);
-	htable_foreach(&w.asked, window_id_free, &w.asked);
+	htable_foreach(&w.locations, export_id_free, &w.locations);
+	htable_foreach(&w.mappings, export_id_free, &w.mappings);
+	htable_foreach(&w.asked, export_id_free, &w.asked);
 	htable_free(&w.locations);
 	htable_free(&w.mappings);
 	htable_free(&w.asked);
-	pprof_free(w.pprof);
 	perfmap_free(w.perfmaps);
-	return (rc);
+	return (w.pprof);
 }

@@ -1,8 +1,8 @@
 /*
  * What the running kernel grants: perf_event_open and what it refuses,
  * the CPUs, sysctls, and where tracing lives. Every decision that depends
- * on the kernel is made here, from what it answers, and kept in struct
- * features for the other modules to read.
+ * on the kernel is made here, from what it answers (never from its version
+ * string), and kept in struct features for the other modules to read.
  */
 
 #include <sys/mount.h>
@@ -11,6 +11,7 @@
 #include <linux/perf_event.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,46 +20,86 @@
 #include "libprofdrop.h"
 
 #define KERNEL_TRACEFS	"/sys/kernel/tracing"
-#define KERNEL_EVENT	"events/sched/sched_switch/id"
+#define KERNEL_DEBUGFS	"/sys/kernel/debug"
 
 static const char *const kernel_tracing_dirs[] = {
 	KERNEL_TRACEFS,
-	"/sys/kernel/debug/tracing",
+	KERNEL_DEBUGFS "/tracing",
 };
 
 /*
- * Test switches: pretend the kernel lacks a feature, so the fallbacks run
- * on a kernel that has it.
+ * The features newer than the oldest kernel profdrop runs on, newest
+ * first: the order they are probed in when the kernel refuses an event.
+ * ask() sets the feature alone on a probe event; drop() takes it out of
+ * an event and says whether the event used it. What it costs to go
+ * without is said once, when the kernel lacks it.
  */
-static const struct {
-	const char	*env;
-	size_t		 off;
-} kernel_switches[] = {
-	{ "PROFDROP_NO_STACK_USER", offsetof(struct features, user_stacks) },
-	{ "PROFDROP_NO_SWITCH_RECORDS",
-	    offsetof(struct features, switch_records) },
-	{ "PROFDROP_NO_MMAP2", offsetof(struct features, mmap2) },
-};
+static void	kernel_ask_switch(struct perf_event_attr *, unsigned long *);
+static int	kernel_drop_switch(struct perf_event_attr *);
+static void	kernel_ask_comm_exec(struct perf_event_attr *, unsigned long *);
+static int	kernel_drop_comm_exec(struct perf_event_attr *);
+static void	kernel_ask_mmap2(struct perf_event_attr *, unsigned long *);
+static int	kernel_drop_mmap2(struct perf_event_attr *);
+static void	kernel_ask_cloexec(struct perf_event_attr *, unsigned long *);
+static int	kernel_drop_cloexec(struct perf_event_attr *);
+static void	kernel_ask_stacks(struct perf_event_attr *, unsigned long *);
+static int	kernel_drop_stacks(struct perf_event_attr *);
 
-/* Start from everything; the test switches and negotiation take away. */
+static const struct kernel_feature {
+	const char	*name;
+	const char	*since;		/* mainline; vendor kernels differ */
+	const char	*fallback;
+	size_t		 granted;	/* an int in struct features */
+	const char	*test_switch;	/* pretends it is missing */
+	void		(*ask)(struct perf_event_attr *, unsigned long *);
+	int		(*drop)(struct perf_event_attr *);
+} kernel_features[] = {
+	{ "context_switch records", "4.3",
+	    "switch-ins come from sched_switch's next_pid",
+	    offsetof(struct features, switch_records),
+	    "PROFDROP_NO_SWITCH_RECORDS", kernel_ask_switch,
+	    kernel_drop_switch },
+	{ "comm_exec", "3.16",
+	    "an exec is told from a COMM record and /proc/PID/exe",
+	    offsetof(struct features, comm_exec), "PROFDROP_NO_MMAP2",
+	    kernel_ask_comm_exec, kernel_drop_comm_exec },
+	{ "mmap2 records", "3.16",
+	    "MMAP records, with device and inode from /proc/PID/maps",
+	    offsetof(struct features, mmap2), "PROFDROP_NO_MMAP2",
+	    kernel_ask_mmap2, kernel_drop_mmap2 },
+	{ "PERF_FLAG_FD_CLOEXEC", "3.14", "fcntl(FD_CLOEXEC) after each open",
+	    offsetof(struct features, cloexec), NULL, kernel_ask_cloexec,
+	    kernel_drop_cloexec },
+	{ "user stack copies (PERF_SAMPLE_STACK_USER)", "3.7",
+	    "frame-pointer callchains (--unwind fp)",
+	    offsetof(struct features, user_stacks), "PROFDROP_NO_STACK_USER",
+	    kernel_ask_stacks, kernel_drop_stacks },
+};
+#define KERNEL_NFEATURES (sizeof kernel_features / sizeof kernel_features[0])
+
+static int *
+kernel_granted(struct features *f, const struct kernel_feature *kf)
+{
+	return ((int *)((char *)f + kf->granted));
+}
+
+/* Start from everything; the test switches and probes take away. */
 void
 kernel_features_init(struct features *f, const struct pd_config *cfg)
 {
-	const char	*env;
-	size_t		 i;
+	const struct kernel_feature	*kf;
+	const char			*env;
+	size_t				 i;
 
 	memset(f, 0, sizeof *f);
-	f->user_stacks = cfg->unwind != PD_UNWIND_FP;
-	f->switch_records = 1;
-	f->mmap2 = 1;
-	for (i = 0; i < sizeof kernel_switches / sizeof kernel_switches[0];
-	    i++) {
-		if (getenv(kernel_switches[i].env) != NULL)
-			*(int *)((char *)f + kernel_switches[i].off) = 0;
+	for (i = 0; i < KERNEL_NFEATURES; i++) {
+		kf = &kernel_features[i];
+		*kernel_granted(f, kf) = kf->test_switch == NULL ||
+		    getenv(kf->test_switch) == NULL;
 	}
-	/* --unwind dwarf insists on stack copies, whatever the switch says. */
-	if (cfg->unwind == PD_UNWIND_DWARF)
-		f->user_stacks = 1;
+	/* --unwind fp asks for no copies; dwarf insists on them. */
+	if (cfg->unwind != PD_UNWIND_AUTO)
+		f->user_stacks = cfg->unwind == PD_UNWIND_DWARF;
 	f->no_tracefs = getenv("PROFDROP_NO_TRACEFS") != NULL;
 	f->no_debug_frame = getenv("PROFDROP_NO_DEBUG_FRAME") != NULL;
 	if ((env = getenv("PROFDROP_MAX_UNWIND_SPACES")) != NULL)
@@ -70,6 +111,25 @@ kernel_features_free(struct features *f)
 {
 	free(f->tracing);
 	f->tracing = NULL;
+}
+
+/* Say what the kernel granted, one line a feature (--verbose). */
+void
+kernel_features_log(const struct features *f)
+{
+	const struct kernel_feature	*kf;
+	size_t				 i;
+	int				 ok;
+
+	for (i = 0; i < KERNEL_NFEATURES; i++) {
+		kf = &kernel_features[i];
+		ok = *kernel_granted((struct features *)f, kf);
+		log_debug("kernel feature: %s (Linux %s): %s%s%s", kf->name,
+		    kf->since, ok ? "granted" : "missing", ok ? "" : "; ",
+		    ok ? "" : kf->fallback);
+	}
+	log_debug("kernel feature: tracing: %s", f->tracing != NULL ?
+	    f->tracing : "none");
 }
 
 int
@@ -157,70 +217,200 @@ kernel_explain(int error)
 	return (msg);
 }
 
-/* Open attr system-wide on one CPU; a refusal is explained in *cause. */
+static int
+kernel_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu,
+    unsigned long flags)
+{
+	return (syscall(SYS_perf_event_open, attr, pid, cpu, -1, flags));
+}
+
+/*
+ * Open attr system-wide on one CPU, closed on exec either way; a refusal
+ * is explained in *cause (when not NULL).
+ */
 int
-kernel_event_open(struct perf_event_attr *attr, int cpu, char **cause)
+kernel_event_open(const struct features *f, struct perf_event_attr *attr,
+    int cpu, char **cause)
 {
 	int	 fd;
 
-	fd = syscall(SYS_perf_event_open, attr, -1, cpu, -1,
-	    PERF_FLAG_FD_CLOEXEC);
-	if (fd == -1 && cause != NULL)
-		*cause = kernel_explain(errno);
+	fd = kernel_perf_event_open(attr, -1, cpu, f->cloexec ?
+	    PERF_FLAG_FD_CLOEXEC : 0);
+	if (fd == -1) {
+		if (cause != NULL)
+			*cause = kernel_explain(errno);
+		return (-1);
+	}
+	if (!f->cloexec && fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		fatal("fcntl FD_CLOEXEC");
 	return (fd);
 }
 
 static void
-kernel_apply(const struct features *f, struct perf_event_attr *attr)
+kernel_ask_switch(struct perf_event_attr *attr, unsigned long *flags)
 {
-	if (!f->user_stacks) {
-		attr->sample_type &= ~(PERF_SAMPLE_REGS_USER |
-		    PERF_SAMPLE_STACK_USER);
-		attr->sample_regs_user = attr->sample_stack_user = 0;
+	attr->context_switch = 1;
+}
+
+static int
+kernel_drop_switch(struct perf_event_attr *attr)
+{
+	int	 used = attr->context_switch;
+
+	attr->context_switch = 0;
+	return (used);
+}
+
+static void
+kernel_ask_comm_exec(struct perf_event_attr *attr, unsigned long *flags)
+{
+	attr->comm = attr->comm_exec = 1;
+}
+
+static int
+kernel_drop_comm_exec(struct perf_event_attr *attr)
+{
+	int	 used = attr->comm_exec;
+
+	attr->comm_exec = 0;
+	return (used);
+}
+
+static void
+kernel_ask_mmap2(struct perf_event_attr *attr, unsigned long *flags)
+{
+	attr->mmap = attr->mmap2 = 1;
+}
+
+static int
+kernel_drop_mmap2(struct perf_event_attr *attr)
+{
+	int	 used = attr->mmap2;
+
+	attr->mmap2 = 0;
+	return (used);
+}
+
+static void
+kernel_ask_cloexec(struct perf_event_attr *attr, unsigned long *flags)
+{
+	*flags |= PERF_FLAG_FD_CLOEXEC;
+}
+
+/* Every open asks for it; going without is kernel_event_open()'s. */
+static int
+kernel_drop_cloexec(struct perf_event_attr *attr)
+{
+	return (1);
+}
+
+static void
+kernel_ask_stacks(struct perf_event_attr *attr, unsigned long *flags)
+{
+	attr->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+	attr->sample_regs_user = PROFDROP_REGS_MASK;
+	attr->sample_stack_user = 8192;
+}
+
+static int
+kernel_drop_stacks(struct perf_event_attr *attr)
+{
+	int	 used = (attr->sample_type & PERF_SAMPLE_STACK_USER) != 0;
+
+	attr->sample_type &= ~(PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER);
+	attr->sample_regs_user = attr->sample_stack_user = 0;
+	/* The kernel's frame-pointer walk gives the user frames instead. */
+	if (used)
 		attr->exclude_callchain_user = 0;
-	}
-	if (!f->switch_records)
-		attr->context_switch = 0;
-	if (!f->mmap2)
-		attr->mmap2 = attr->comm_exec = 0;
+	return (used);
 }
 
 /*
- * Find what of attr the kernel accepts, with a disabled event on one CPU:
- * features are taken away, most recent first, while it answers EINVAL.
- * User stack copies go only when frame pointers may stand in (fp_ok).
- * f says what was granted; attr is left as the kernel takes it.
+ * Does the kernel know the feature? A disabled event on this process
+ * asks for it alone; only EINVAL says no (anything else is no answer).
+ */
+static int
+kernel_probe(const struct kernel_feature *kf)
+{
+	struct perf_event_attr	 attr;
+	unsigned long		 flags = 0;
+	int			 fd;
+
+	memset(&attr, 0, sizeof attr);
+	attr.size = sizeof attr;
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.config = PERF_COUNT_SW_CPU_CLOCK;
+	attr.sample_period = 1000000;
+	attr.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID;
+	attr.disabled = 1;
+	attr.exclude_kernel = 1;
+	attr.exclude_hv = 1;
+	kf->ask(&attr, &flags);
+	if ((fd = kernel_perf_event_open(&attr, 0, -1, flags)) != -1) {
+		close(fd);
+		return (1);
+	}
+	return (errno != EINVAL);
+}
+
+/* Take out of attr what the kernel is known to lack. */
+static void
+kernel_apply(struct features *f, struct perf_event_attr *attr)
+{
+	size_t	 i;
+
+	for (i = 0; i < KERNEL_NFEATURES; i++) {
+		if (!*kernel_granted(f, &kernel_features[i]))
+			kernel_features[i].drop(attr);
+	}
+}
+
+/*
+ * Open attr on one CPU as the kernel will take it. When it refuses
+ * (EINVAL, or E2BIG for an attr past its size), find what it lacks,
+ * one feature at a time, newest first, and go without it: each missing
+ * feature is said once, with what stands in for it. User stack copies
+ * go only when frame pointers may stand in (fp_ok). f says what was
+ * found; attr is left as the kernel takes it.
  */
 int
 kernel_negotiate(struct features *f, struct perf_event_attr *attr, int cpu,
     int fp_ok, char **cause)
 {
-	int	 fd;
+	const struct kernel_feature	*kf;
+	struct perf_event_attr		 copy;
+	size_t				 i;
+	int				 fd;
 
-	for (;;) {
-		kernel_apply(f, attr);
-		if ((fd = kernel_event_open(attr, cpu, NULL)) != -1)
-			break;
-		if (errno != EINVAL)
-			goto fail;
-		if (fp_ok && f->user_stacks) {
-			log_warnx("the kernel refused user stack copies; "
-			    "unwinding with frame pointers (--unwind fp)");
-			f->user_stacks = 0;
-		} else if (attr->context_switch) {
-			log_debug("perf_event_open: context_switch refused, "
-			    "switch-ins come from sched_switch alone");
-			f->switch_records = 0;
-		} else if (attr->mmap2 || attr->comm_exec) {
-			log_debug("perf_event_open: mmap2/comm_exec refused, "
-			    "falling back to MMAP records");
-			f->mmap2 = 0;
-		} else
-			goto fail;
+	kernel_apply(f, attr);
+	if ((fd = kernel_event_open(f, attr, cpu, NULL)) != -1)
+		goto done;
+	if (errno != EINVAL && errno != E2BIG)
+		goto fail;
+	/* E2BIG wrote the kernel's own size: ours stays, its tail is 0. */
+	attr->size = sizeof *attr;
+	for (i = 0; i < KERNEL_NFEATURES; i++) {
+		kf = &kernel_features[i];
+		copy = *attr;
+		if (!*kernel_granted(f, kf) || !kf->drop(&copy) ||
+		    kernel_probe(kf))
+			continue;
+		if (kf->granted == offsetof(struct features, user_stacks) &&
+		    !fp_ok) {
+			xasprintf(cause, "--unwind dwarf: this kernel lacks %s "
+			    "(Linux %s); use --unwind auto or fp", kf->name,
+			    kf->since);
+			return (-1);
+		}
+		*kernel_granted(f, kf) = 0;
+		kf->drop(attr);
+		log_warnx("the kernel lacks %s (Linux %s): %s", kf->name,
+		    kf->since, kf->fallback);
 	}
+	if ((fd = kernel_event_open(f, attr, cpu, NULL)) == -1)
+		goto fail;
+done:
 	close(fd);
-	f->switch_records = attr->context_switch;
-	f->mmap2 = attr->mmap2;
 	return (0);
 fail:
 	*cause = kernel_explain(errno);
@@ -232,9 +422,13 @@ static int
 kernel_has_events(const char *dir)
 {
 	char	 path[512];
+	int	 fd;
 
-	snprintf(path, sizeof path, "%s/%s", dir, KERNEL_EVENT);
-	return (access(path, R_OK) == 0);
+	snprintf(path, sizeof path, "%s/events/sched/sched_switch/id", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	close(fd);
+	return (1);
 }
 
 /* Where tracing is: its usual places, else a tracefs in /proc/mounts. */
@@ -260,7 +454,7 @@ kernel_find_tracing(struct features *f)
 		return (-1);
 	while (fgets(line, sizeof line, m) != NULL) {
 		if (sscanf(line, "%*s %255s %63s", dir, type) == 2 &&
-		    strcmp(type, "tracefs") == 0) {
+		    strcmp(type, "tracefs") == 0 && kernel_has_events(dir)) {
 			f->tracing = xstrdup(dir);
 			break;
 		}
@@ -269,15 +463,23 @@ kernel_find_tracing(struct features *f)
 	return (f->tracing != NULL ? 0 : -1);
 }
 
-/* Mount tracefs where it belongs: a step of its own, taken on purpose. */
+/*
+ * Mount tracing where it belongs, a step of its own, taken on purpose:
+ * tracefs (4.1+), else debugfs, whose tracing directory older kernels
+ * and RHEL 7 have.
+ */
 int
-kernel_mount_tracefs(char **cause)
+kernel_mount_tracing(char **cause)
 {
-	if (mount("nodev", KERNEL_TRACEFS, "tracefs", 0, NULL) != 0) {
-		xasprintf(cause, "mount tracefs at %s: %s", KERNEL_TRACEFS,
-		    strerror(errno));
-		return (-1);
+	if (mount("nodev", KERNEL_TRACEFS, "tracefs", 0, NULL) == 0) {
+		log_info("mounted tracefs at %s", KERNEL_TRACEFS);
+		return (0);
 	}
-	log_info("mounted tracefs at %s", KERNEL_TRACEFS);
-	return (0);
+	if (mount("nodev", KERNEL_DEBUGFS, "debugfs", 0, NULL) == 0) {
+		log_info("mounted debugfs at %s", KERNEL_DEBUGFS);
+		return (0);
+	}
+	xasprintf(cause, "mount tracefs at %s or debugfs at %s: %s",
+	    KERNEL_TRACEFS, KERNEL_DEBUGFS, strerror(errno));
+	return (-1);
 }

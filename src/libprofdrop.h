@@ -94,23 +94,27 @@ int		 config_number(const char *, const char *, unsigned long long,
  */
 struct perf_event_attr;
 struct features {
+	int		 cloexec;	/* PERF_FLAG_FD_CLOEXEC */
 	int		 user_stacks;	/* REGS_USER and STACK_USER samples */
+	int		 mmap2;		/* attr.mmap2 */
+	int		 comm_exec;	/* attr.comm_exec */
 	int		 switch_records;	/* attr.context_switch */
-	int		 mmap2;		/* attr.mmap2 and comm_exec */
 	char		*tracing;	/* tracing directory, NULL if none */
 	int		 no_tracefs;	/* test: no tracing at all */
 	int		 no_debug_frame;	/* test: no .debug_frame */
 	size_t		 max_unwind_spaces;	/* test: fewer spaces */
 };
 void		 kernel_features_init(struct features *, const struct pd_config *);
+void		 kernel_features_log(const struct features *);
 void		 kernel_features_free(struct features *);
 int		 kernel_negotiate(struct features *, struct perf_event_attr *,
 		     int, int, char **);
-int		 kernel_event_open(struct perf_event_attr *, int, char **);
+int		 kernel_event_open(const struct features *,
+		     struct perf_event_attr *, int, char **);
 int		 kernel_online_cpus(int *, int);
 int		 kernel_sysctl_int(const char *, int *);
 int		 kernel_find_tracing(struct features *);
-int		 kernel_mount_tracefs(char **);
+int		 kernel_mount_tracing(char **);
 
 /* A decoded PERF_RECORD_SAMPLE; pointers point into the ring copy. */
 struct perf_sample {
@@ -201,7 +205,7 @@ void		 ring_close(struct ring *);
 
 /* sampler.c: one event per online CPU, merged in time order. */
 struct sampler;
-struct sampler	*sampler_new(char **);
+struct sampler	*sampler_new(const struct features *, char **);
 int		 sampler_first_cpu(const struct sampler *);
 int		 sampler_add(struct sampler *, struct perf_event_attr *, size_t,
 		     record_fn, void *, char **);
@@ -264,6 +268,7 @@ struct proc {
 	char		 comm[16];
 	char		 container_id[65];	/* empty when none */
 	char		*cgroup;
+	char		*exe;		/* /proc/PID/exe, without comm_exec */
 	struct map	*maps;		/* sorted by start, no overlaps */
 	size_t		 nmaps;
 	size_t		 mapcap;
@@ -301,7 +306,8 @@ void		 dsos_free(struct dsos *, const struct proc_hooks *, size_t);
 
 /* proc.c: the process table, fed by perf records, seeded from /proc. */
 struct proctab;
-struct proctab	*proc_new_table(const pid_t *, size_t);
+struct proctab	*proc_new_table(const pid_t *, size_t,
+		     const struct features *);
 void		 proc_add_hooks(struct proctab *, const struct proc_hooks *);
 unsigned int	 proc_window(const struct proctab *);
 struct dsos	*proc_dsos(struct proctab *);
@@ -347,6 +353,7 @@ int		 elfinfo_debug_file(struct Elf *, const char *, const char *,
 		     char **);
 
 /* binary.c */
+void		 binary_init(void);
 int		 binary_open(const struct dso *, char **);
 void		 binary_free(void);
 
@@ -565,7 +572,6 @@ struct export_source {
 	int64_t			 start_ns;
 	int64_t			 duration_ns;
 };
-int		 export_write(const struct export_source *, int,
-		     struct pd_names *, char **);
+struct pprof	*export_build(const struct export_source *, struct pd_names *);
 
 #endif /* LIBPROFDROP_H */

@@ -11,9 +11,11 @@
 #include <errno.h>
 #include <signal.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "libprofdrop.h"
 
@@ -27,15 +29,22 @@ struct proctab {
 	size_t			 npids;
 	struct proc_hooks	 hooks[PROC_MAX_HOOKS];
 	size_t			 nhooks;
+	int			 mmap_ids;	/* records carry device, inode */
+	int			 exec_flag;	/* COMM records say exec */
 };
 
-/* A table following the processes pids name (all when npids is 0). */
+/*
+ * A table following the processes pids name (all when npids is 0), fed by
+ * records as f says the kernel writes them.
+ */
 struct proctab *
-proc_new_table(const pid_t *pids, size_t npids)
+proc_new_table(const pid_t *pids, size_t npids, const struct features *f)
 {
 	struct proctab	*pt;
 
 	pt = xcalloc(1, sizeof *pt);
+	pt->mmap_ids = f->mmap2;
+	pt->exec_flag = f->comm_exec;
 	htable_init(&pt->procs, 1024);
 	pt->dsos = dsos_new();
 	pt->window = 1;
@@ -300,6 +309,27 @@ proc_new(struct proctab *pt, pid_t pid)
 	return (p);
 }
 
+/*
+ * Without the kernel's exec flag (comm_exec, 3.16), a COMM record of a
+ * process's main thread is an exec when /proc/PID/exe changed since.
+ */
+static int
+proc_exec_guess(struct proc *p)
+{
+	char	 path[64], exe[PATH_MAX];
+	ssize_t	 n;
+	int	 changed;
+
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)p->pid);
+	if ((n = readlink(path, exe, sizeof exe - 1)) == -1)
+		return (0);
+	exe[n] = '\0';
+	changed = p->exe != NULL && strcmp(p->exe, exe) != 0;
+	free(p->exe);
+	p->exe = xstrdup(exe);
+	return (changed);
+}
+
 /* Find a process, or learn it from /proc when no record announced it. */
 struct proc *
 proc_get(struct proctab *pt, pid_t pid)
@@ -317,6 +347,8 @@ proc_get(struct proctab *pt, pid_t pid)
 	read_proc_line(p->comm, sizeof p->comm, "/proc/%d/comm", (int)pid);
 	proc_read_maps(pt, p);
 	proc_read_cgroup(p);
+	if (!pt->exec_flag)
+		proc_exec_guess(p);
 	p->ppid = proc_read_ppid(pid);
 	p->wanted = pt->npids == 0 || pid_listed(pt, pid);
 	if (!p->wanted && (parent = proc_find(pt, p->ppid)) != NULL)
@@ -350,6 +382,8 @@ proc_comm(struct proctab *pt, pid_t pid, pid_t tid, const char *comm, int exec)
 {
 	struct proc	*p = proc_get(pt, pid);
 
+	if (!pt->exec_flag && pid == tid)
+		exec = proc_exec_guess(p);
 	if (exec)
 		maps_clear(p);
 	if (pid == tid)
@@ -379,6 +413,8 @@ proc_fork(struct proctab *pt, pid_t pid, pid_t ppid, pid_t tid, pid_t ptid)
 	strlcpy(p->container_id, parent->container_id, sizeof p->container_id);
 	free(p->cgroup);
 	p->cgroup = parent->cgroup != NULL ? xstrdup(parent->cgroup) : NULL;
+	free(p->exe);
+	p->exe = parent->exe != NULL ? xstrdup(parent->exe) : NULL;
 	p->ppid = ppid;
 	p->wanted = pt->npids == 0 || pid_listed(pt, pid) || parent->wanted;
 	for (i = 0; i < parent->nmaps; i++) {
@@ -400,18 +436,52 @@ proc_exit(struct proctab *pt, pid_t pid, pid_t tid)
 		p->exited = pt->window;
 }
 
+/*
+ * MMAP records (before mmap2, 3.16) name a file but not its device and
+ * inode: take them from the process's maps while it still has them.
+ */
+static void
+proc_map_ids(pid_t pid, uint64_t start, const char *name, uint64_t *dev,
+    uint64_t *ino)
+{
+	char			 path[64], line[4096];
+	unsigned int		 major, minor;
+	unsigned long long	 lo, hi, off, inode;
+	int			 pos;
+	FILE			*f;
+
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		pos = -1;
+		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu %n", &lo, &hi,
+		    &off, &major, &minor, &inode, &pos) != 6 || pos == -1 ||
+		    lo != start || strcmp(line + pos, name) != 0)
+			continue;
+		*dev = makedev(major, minor);
+		*ino = inode;
+		break;
+	}
+	fclose(f);
+}
+
 void
 proc_mmap(struct proctab *pt, const struct perf_mmap *m)
 {
 	struct proc	*p;
+	uint64_t	 dev = m->dev, ino = m->ino;
 
 	if (m->size == 0 || m->start + m->size < m->start || !(m->prot & 0x4))
 		return;
 	if (m->pid == -1)
 		return;		/* kernel modules; kallsyms names them */
 	p = proc_get(pt, m->pid);
+	if (!pt->mmap_ids && m->name[0] == '/')
+		proc_map_ids(m->pid, m->start, m->name, &dev, &ino);
 	maps_insert(p, m->start, m->start + m->size, m->pgoff, m->prot,
-	    dso_get(pt->dsos, m->name, m->dev, m->ino, m->pid));
+	    dso_get(pt->dsos, m->name, dev, ino, m->pid));
 }
 
 struct inherit_arg {
@@ -518,6 +588,7 @@ proc_release(struct hnode *n, void *arg)
 	htable_free(&p->threads);
 	free(p->maps);
 	free(p->cgroup);
+	free(p->exe);
 	free(p);
 }
 

@@ -18,6 +18,7 @@
 #define SAMPLER_MAX_CPUS	4096
 
 struct sampler {
+	const struct features *features;
 	struct ring	*rings;
 	struct pollfd	*pfds;
 	int		 nrings;
@@ -26,12 +27,14 @@ struct sampler {
 	struct ring	**heap;		/* rings with a record, oldest first */
 };
 
+/* Events opened as f says the kernel takes them. */
 struct sampler *
-sampler_new(char **cause)
+sampler_new(const struct features *f, char **cause)
 {
 	struct sampler	*s;
 
 	s = xcalloc(1, sizeof *s);
+	s->features = f;
 	if ((s->ncpus = kernel_online_cpus(s->cpus, SAMPLER_MAX_CPUS)) <= 0) {
 		xasprintf(cause, "cannot read the online CPUs from "
 		    "/sys/devices/system/cpu/online; is /sys mounted?");
@@ -67,7 +70,8 @@ sampler_add(struct sampler *s, struct perf_event_attr *attr, size_t pages,
 	s->heap = xreallocarray(s->heap, s->nrings + s->ncpus,
 	    sizeof *s->heap);
 	for (i = 0; i < s->ncpus; i++) {
-		if ((fd = kernel_event_open(attr, s->cpus[i], cause)) == -1)
+		if ((fd = kernel_event_open(s->features, attr, s->cpus[i],
+		    cause)) == -1)
 			return (-1);
 		r = &s->rings[s->nrings];
 		got = pages;

@@ -68,14 +68,14 @@ symbols_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *name,
     Dwarf_Addr base, const char *file, const char *debuglink,
     GElf_Word crc, char **path)
 {
-	static const char	 tried;	/* only its address is used */
+	static char		 tried;	/* only its address is used */
 	GElf_Addr		 bias;
 	Elf			*elf;
 	int			 fd;
 
 	if (*userdata == &tried)
 		return (-1);
-	*userdata = (void *)&tried;
+	*userdata = &tried;
 	if (file != NULL && (elf = dwfl_module_getelf(mod, &bias)) != NULL &&
 	    (fd = elfinfo_debug_file(elf, file, name, path)) != -1)
 		return (fd);

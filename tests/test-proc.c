@@ -36,10 +36,11 @@ name_at(struct proc *p, uint64_t addr)
 int
 main(void)
 {
+	struct features		 f = { .mmap2 = 1, .comm_exec = 1 };
 	struct proc		*p, *child;
 	const struct map	*m;
 
-	pt = proc_new_table(NULL, 0);
+	pt = proc_new_table(NULL, 0, &f);
 	mmap_at(PID, 0x1000, 0x9000, 0, 0x5, 0x801, 11, "/bin/a");
 	p = proc_find(pt, PID);
 	CHECK(p != NULL && p->nmaps == 1);

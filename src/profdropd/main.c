@@ -76,6 +76,8 @@ end_window(struct daemon *d, int64_t start_real, int64_t duration, int last)
 {
 	struct pd_window	*w;
 
+	/* A symbolizer started now forgets tables that still hold it all. */
+	symbolizer_check(d->symbolizer, pd_engine_window(d->engine));
 	w = pd_engine_end_window(d->engine, start_real, duration);
 	writers_write(d->writers, w, start_real, last);
 	pd_window_free(w);

@@ -66,39 +66,39 @@ writers_reap(struct writers *ws, int options)
 	}
 }
 
-struct writers_file {
-	struct pd_window	*window;
-	enum pd_kind		 kind;
-	struct pd_names		*names;
-};
-
 static int
 writers_fill(int fd, void *arg, char **cause)
 {
-	struct writers_file	*wf = arg;
-
-	return (pd_window_write(wf->window, wf->kind, fd, wf->names, cause));
+	return (pd_pprof_write(arg, fd, cause));
 }
 
-/* Every profile this window has: one file each. */
+/*
+ * Every profile this window has: one file each, named first, so a file
+ * exists only while it is being written.
+ */
 static int
 writers_files(struct writers *ws, struct pd_window *w, int64_t start_ns)
 {
 	struct pd_names		 names = { ws->cache, symbolizer_prefetch,
 	    ws->symbolizer };
-	struct writers_file	 wf = { w, PD_KIND_CPU, &names };
 	unsigned int		 kinds = pd_engine_kinds(ws->engine);
+	struct pd_pprof		*p;
+	enum pd_kind		 kind;
 	char			*cause = NULL;
 	int			 rc = 0;
 
-	for (wf.kind = 0; wf.kind < PD_NKINDS; wf.kind++) {
-		if (!(kinds & (1 << wf.kind)))
+	for (kind = 0; kind < PD_NKINDS; kind++) {
+		if (!(kinds & (1 << kind)))
 			continue;
-		if (dropdir_write(ws->dropdir, pd_kind_name(wf.kind), start_ns,
-		    writers_fill, &wf, &cause) == 0)
+		if ((p = pd_window_profile(w, kind, &names, &cause)) != NULL &&
+		    dropdir_write(ws->dropdir, pd_kind_name(kind), start_ns,
+		    writers_fill, p, &cause) == 0) {
+			pd_pprof_free(p);
 			continue;
+		}
+		pd_pprof_free(p);
 		log_warnx("writing the %s profile: %s; this window is lost",
-		    pd_kind_name(wf.kind), cause);
+		    pd_kind_name(kind), cause);
 		free(cause);
 		cause = NULL;
 		rc = -1;
@@ -123,7 +123,6 @@ writers_write(struct writers *ws, struct pd_window *w, int64_t start_ns,
 		    ws->n);
 		writers_reap(ws, 0);
 	}
-	symbolizer_check(ws->symbolizer, pd_engine_window(ws->engine));
 	if (!last) {
 		report = symcache_report_new(ws->cache);
 		if ((pid = fork()) == -1)

@@ -411,19 +411,23 @@ pprof_pack(struct pprof *p, size_t *len)
 	functions = pprof_pointers(p->functions, p->nfunctions,
 	    sizeof *p->functions);
 
+	/* Empty arrays are NULL, and NULL + 0 is undefined. */
 	ids = lbls = 0;
 	for (i = 0; i < p->nsamples; i++) {
-		p->samples[i].location_id = p->location_ids + ids;
+		if (p->samples[i].n_location_id != 0)
+			p->samples[i].location_id = p->location_ids + ids;
 		p->samples[i].value = p->values + i * p->ntypes;
-		p->samples[i].label =
-		    (Perftools__Profiles__Label **)(labels + lbls);
+		if (p->samples[i].n_label != 0)
+			p->samples[i].label =
+			    (Perftools__Profiles__Label **)(labels + lbls);
 		ids += p->samples[i].n_location_id;
 		lbls += p->samples[i].n_label;
 	}
 	lns = 0;
 	for (i = 0; i < p->nlocations; i++) {
-		p->locations[i].line =
-		    (Perftools__Profiles__Line **)(lines + lns);
+		if (p->locations[i].n_line != 0)
+			p->locations[i].line =
+			    (Perftools__Profiles__Line **)(lines + lns);
 		lns += p->locations[i].n_line;
 	}
 

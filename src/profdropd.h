@@ -499,4 +499,20 @@ size_t		 offcpu_labels(uint32_t, struct pprof_label *);
 void		 offcpu_free(void);
 extern struct stacks *offcpu_stacks;
 
+/* The profile model (include/profdrop.h), on the pprof encoder. */
+struct pd_profile;
+
+/* profile_decode.c */
+int		 profile_decode(const void *, size_t, struct pd_profile **,
+		     char **);
+
+/* profile_encode.c */
+struct profile_encoder;
+struct profile_encoder *profile_encode_new(const struct pd_profile *, int);
+int		 profile_encode_add(struct profile_encoder *,
+		     const struct pd_profile *, const unsigned char *, char **);
+struct pprof	*profile_encode_finish(struct profile_encoder *);
+struct pd_profile *profile_encode_model(struct profile_encoder *);
+void		 profile_encode_free(struct profile_encoder *);
+
 #endif /* PROFDROPD_H */

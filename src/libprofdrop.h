@@ -528,17 +528,29 @@ struct pprof_label {
 #define PPROF_HAS_FILENAMES	0x2
 #define PPROF_HAS_LINE_NUMBERS	0x4
 #define PPROF_HAS_INLINE_FRAMES	0x8
+struct pprof_line {
+	uint64_t	 function_id;	/* 0: none */
+	int64_t		 line;
+	int64_t		 column;
+};
 struct pprof	*pprof_new(const struct pprof_value_type *, size_t,
 		     const struct pprof_value_type *, int64_t, int64_t, int64_t);
 uint64_t	 pprof_add_mapping(struct pprof *, uint64_t, uint64_t, uint64_t,
 		     const char *, const char *, int);
 void		 pprof_mapping_flags(struct pprof *, uint64_t, int);
+uint64_t	 pprof_add_function(struct pprof *, const char *, const char *,
+		     const char *, int64_t);
 uint64_t	 pprof_add_location(struct pprof *, uint64_t, uint64_t,
 		     const struct symbol_line *, int);
+uint64_t	 pprof_add_location_lines(struct pprof *, uint64_t, uint64_t,
+		     const struct pprof_line *, size_t, int);
 void		 pprof_add_sample(struct pprof *, const uint64_t *, size_t,
 		     const int64_t *, const struct pprof_label *, size_t);
 void		 pprof_add_comment(struct pprof *, const char *);
 void		 pprof_set_drop_frames(struct pprof *, const char *);
+void		 pprof_set_keep_frames(struct pprof *, const char *);
+void		 pprof_set_default_type(struct pprof *, const char *);
+unsigned char	*pprof_pack(struct pprof *, size_t *);
 int		 pprof_write(struct pprof *, int, char **);
 void		 pprof_free(struct pprof *);
 
@@ -573,5 +585,21 @@ struct export_source {
 	int64_t			 duration_ns;
 };
 struct pprof	*export_build(const struct export_source *, struct pd_names *);
+
+/*
+ * The profile model (include/profdrop.h) on the pprof encoder.
+ * profile_decode.c
+ */
+int		 profile_decode(const void *, size_t, struct pd_profile **,
+		     char **);
+
+/* profile_encode.c */
+struct profile_encoder;
+struct profile_encoder *profile_encode_new(const struct pd_profile *, int);
+int		 profile_encode_add(struct profile_encoder *,
+		     const struct pd_profile *, const unsigned char *, char **);
+struct pprof	*profile_encode_finish(struct profile_encoder *);
+struct pd_profile *profile_encode_model(struct profile_encoder *);
+void		 profile_encode_free(struct profile_encoder *);
 
 #endif /* LIBPROFDROP_H */

@@ -65,6 +65,8 @@ struct pprof {
 	int64_t				  *comments;
 	size_t				   ncomments;
 	int64_t				   drop_frames;
+	int64_t				   keep_frames;
+	int64_t				   default_type;
 	size_t				   commentcap;
 };
 
@@ -108,8 +110,9 @@ pprof_string(struct pprof *p, const char *s)
 	return (pn->idx);
 }
 
-static uint64_t
-pprof_function(struct pprof *p, const struct symbol_line *sl)
+uint64_t
+pprof_add_function(struct pprof *p, const char *name, const char *system_name,
+    const char *filename, int64_t start_line)
 {
 	Perftools__Profiles__Function	*f;
 	struct hnode			*n;
@@ -117,11 +120,10 @@ pprof_function(struct pprof *p, const struct symbol_line *sl)
 	int64_t				 key[4];
 	uint64_t			 hash;
 
-	key[0] = pprof_string(p, sl->function);
-	key[1] = pprof_string(p, sl->system_name != NULL ?
-	    sl->system_name : sl->function);
-	key[2] = pprof_string(p, sl->file);
-	key[3] = sl->start_line;
+	key[0] = pprof_string(p, name);
+	key[1] = pprof_string(p, system_name);
+	key[2] = pprof_string(p, filename);
+	key[3] = start_line;
 	hash = hash_bytes(key, sizeof key, 0);
 	for (n = htable_find(&p->functiontab, hash); n != NULL;
 	    n = htable_next_same(n)) {
@@ -171,6 +173,7 @@ pprof_new(const struct pprof_value_type *types, size_t ntypes,
 	perftools__profiles__value_type__init(&p->period_type);
 	p->period_type.type = pprof_string(p, period_type->type);
 	p->period_type.unit = pprof_string(p, period_type->unit);
+	p->default_type = p->types[ntypes - 1].type;
 	p->period = period;
 	p->time_nanos = time_nanos;
 	p->duration_nanos = duration_nanos;
@@ -213,19 +216,16 @@ pprof_mapping_flags(struct pprof *p, uint64_t id, int flags)
 	m->has_inline_frames |= (flags & PPROF_HAS_INLINE_FRAMES) != 0;
 }
 
-uint64_t
-pprof_add_location(struct pprof *p, uint64_t mapping_id, uint64_t address,
-    const struct symbol_line *sl, int nsl)
+/* A new location, with room for n lines that pprof_put_line adds. */
+static Perftools__Profiles__Location *
+pprof_location(struct pprof *p, uint64_t mapping_id, uint64_t address,
+    size_t n)
 {
 	Perftools__Profiles__Location	*loc;
-	Perftools__Profiles__Line	*line;
-	int				 i;
 
 	if (mapping_id > p->nmappings)
 		fatalx("pprof_add_location: bad mapping id %llu",
 		    (unsigned long long)mapping_id);
-	if (nsl < 0)
-		fatalx("pprof_add_location: %d lines", nsl);
 
 	p->locations = pprof_grow(p->locations, p->nlocations,
 	    &p->locationcap, 1, sizeof *p->locations);
@@ -235,16 +235,62 @@ pprof_add_location(struct pprof *p, uint64_t mapping_id, uint64_t address,
 	loc->mapping_id = mapping_id;
 	loc->address = address;
 
-	p->lines = pprof_grow(p->lines, p->nlines, &p->linecap, nsl,
+	p->lines = pprof_grow(p->lines, p->nlines, &p->linecap, n,
 	    sizeof *p->lines);
+	return (loc);
+}
+
+static void
+pprof_put_line(struct pprof *p, Perftools__Profiles__Location *loc,
+    uint64_t function_id, int64_t lineno, int64_t column)
+{
+	Perftools__Profiles__Line	*line;
+
+	line = &p->lines[p->nlines++];
+	perftools__profiles__line__init(line);
+	line->function_id = function_id;
+	line->line = lineno;
+	line->column = column;
+	loc->n_line++;
+}
+
+uint64_t
+pprof_add_location(struct pprof *p, uint64_t mapping_id, uint64_t address,
+    const struct symbol_line *sl, int nsl)
+{
+	Perftools__Profiles__Location	*loc;
+	int				 i;
+
+	if (nsl < 0)
+		fatalx("pprof_add_location: %d lines", nsl);
+	loc = pprof_location(p, mapping_id, address, nsl);
 	for (i = 0; i < nsl; i++) {
 		if (sl[i].function == NULL)
 			continue;
-		line = &p->lines[p->nlines++];
-		perftools__profiles__line__init(line);
-		line->function_id = pprof_function(p, &sl[i]);
-		line->line = sl[i].line;
-		loc->n_line++;
+		pprof_put_line(p, loc, pprof_add_function(p, sl[i].function,
+		    sl[i].system_name != NULL ? sl[i].system_name :
+		    sl[i].function, sl[i].file, sl[i].start_line), sl[i].line,
+		    0);
+	}
+	return (loc->id);
+}
+
+/* A location as a profile has it: a line may name no function (id 0). */
+uint64_t
+pprof_add_location_lines(struct pprof *p, uint64_t mapping_id,
+    uint64_t address, const struct pprof_line *lines, size_t n, int is_folded)
+{
+	Perftools__Profiles__Location	*loc;
+	size_t				 i;
+
+	loc = pprof_location(p, mapping_id, address, n);
+	loc->is_folded = is_folded != 0;
+	for (i = 0; i < n; i++) {
+		if (lines[i].function_id > p->nfunctions)
+			fatalx("pprof_add_location_lines: bad function id %llu",
+			    (unsigned long long)lines[i].function_id);
+		pprof_put_line(p, loc, lines[i].function_id, lines[i].line,
+		    lines[i].column);
 	}
 	return (loc->id);
 }
@@ -314,6 +360,20 @@ pprof_set_drop_frames(struct pprof *p, const char *regex)
 	p->drop_frames = pprof_string(p, regex);
 }
 
+/* Frames kept although drop_frames matches them (pprof's keep_frames). */
+void
+pprof_set_keep_frames(struct pprof *p, const char *regex)
+{
+	p->keep_frames = pprof_string(p, regex);
+}
+
+/* The type readers show unless told otherwise; the last type by default. */
+void
+pprof_set_default_type(struct pprof *p, const char *type)
+{
+	p->default_type = pprof_string(p, type);
+}
+
 /* protobuf-c wants repeated messages as arrays of pointers. */
 static void **
 pprof_pointers(void *array, size_t n, size_t size)
@@ -329,7 +389,8 @@ pprof_pointers(void *array, size_t n, size_t size)
 	return (ptrs);
 }
 
-static unsigned char *
+/* The profile as protobuf, not compressed. */
+unsigned char *
 pprof_pack(struct pprof *p, size_t *len)
 {
 	Perftools__Profiles__Profile	 msg;
@@ -350,19 +411,23 @@ pprof_pack(struct pprof *p, size_t *len)
 	functions = pprof_pointers(p->functions, p->nfunctions,
 	    sizeof *p->functions);
 
+	/* Empty arrays are NULL, and NULL + 0 is undefined. */
 	ids = lbls = 0;
 	for (i = 0; i < p->nsamples; i++) {
-		p->samples[i].location_id = p->location_ids + ids;
+		if (p->samples[i].n_location_id != 0)
+			p->samples[i].location_id = p->location_ids + ids;
 		p->samples[i].value = p->values + i * p->ntypes;
-		p->samples[i].label =
-		    (Perftools__Profiles__Label **)(labels + lbls);
+		if (p->samples[i].n_label != 0)
+			p->samples[i].label =
+			    (Perftools__Profiles__Label **)(labels + lbls);
 		ids += p->samples[i].n_location_id;
 		lbls += p->samples[i].n_label;
 	}
 	lns = 0;
 	for (i = 0; i < p->nlocations; i++) {
-		p->locations[i].line =
-		    (Perftools__Profiles__Line **)(lines + lns);
+		if (p->locations[i].n_line != 0)
+			p->locations[i].line =
+			    (Perftools__Profiles__Line **)(lines + lns);
 		lns += p->locations[i].n_line;
 	}
 
@@ -386,7 +451,8 @@ pprof_pack(struct pprof *p, size_t *len)
 	msg.n_comment = p->ncomments;
 	msg.comment = p->comments;
 	msg.drop_frames = p->drop_frames;
-	msg.default_sample_type = p->types[p->ntypes - 1].type;
+	msg.keep_frames = p->keep_frames;
+	msg.default_sample_type = p->default_type;
 
 	*len = perftools__profiles__profile__get_packed_size(&msg);
 	buf = xmalloc(*len);

@@ -1,0 +1,93 @@
+/* profdrop, the command-line tool: its commands. */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One subcommand; each cmd-*.c exports one. */
+struct cmd_entry {
+	const char	*name;
+	const char	*usage;		/* its arguments */
+	const char	*summary;
+	int		(*exec)(int, char **);	/* the exit status */
+};
+
+extern const struct cmd_entry cmd_top_entry;
+
+/* a + b as Go adds int64s, wrapping: pprof's sums, without C's undefined. */
+static inline int64_t
+cli_add(int64_t a, int64_t b)
+{
+	return ((int64_t)((uint64_t)a + (uint64_t)b));
+}
+
+/* Go's abs64, that leaves the smallest int64 as it is. */
+static inline int64_t
+cli_abs(int64_t v)
+{
+	return (v < 0 ? (int64_t)(0 - (uint64_t)v) : v);
+}
+
+/* alloc.c */
+void		*alloc_zero(size_t, size_t);
+void		*alloc_resize(void *, size_t, size_t);
+char		*alloc_printf(const char *, ...)
+		     __attribute__((format(printf, 1, 2)));
+
+/* graph.c */
+struct graph_node {
+	const char	*name;		/* the function's, "" if none; else */
+	const char	*objfile;	/* the binary it is in */
+	int64_t		 start_line;	/* and its function's first line */
+	char		*shown;		/* the name as pprof shows it */
+	int64_t		 flat;		/* in samples it is the leaf of */
+	int64_t		 cum;		/* in samples it is in */
+	int		 kept;		/* for graph_fill */
+	int		 inline_in;	/* an edge into it is inline */
+	int		 plain_in;	/* an edge into it is not */
+	size_t		 seen;		/* the last sample it was in, + 1 */
+};
+struct graph_edge {
+	size_t		 src;
+	size_t		 dst;
+	int64_t		 weight;
+	int		 is_inline;	/* dst is inlined into src */
+	size_t		 seen;
+};
+/* Indexes into an array, + 1, by hash; 0 is empty. */
+struct graph_table {
+	size_t		*slots;
+	uint64_t	*hashes;
+	size_t		 mask;
+	size_t		 count;
+};
+struct graph {
+	const struct pd_profile	*p;
+	struct graph_node	*nodes;
+	size_t			 nnodes;
+	size_t			 nodecap;
+	struct graph_edge	*edges;
+	size_t			 nedges;
+	size_t			 edgecap;
+	struct graph_table	 nodetab;
+	struct graph_table	 edgetab;
+	struct graph_prune	*prune;
+	size_t			*first;		/* per location, in line_nodes */
+	size_t			*line_nodes;	/* its nodes, innermost first */
+};
+struct graph	*graph_new(const struct pd_profile *);
+void		 graph_fill(struct graph *, int, int);
+void		 graph_mark_inline(struct graph *, int64_t);
+void		 graph_free(struct graph *);
+
+/* units.c */
+const char	*units_choose(int64_t, int64_t, const char *);
+void		 units_label(int64_t, const char *, const char *, char *,
+		     size_t);
+void		 units_percentage(int64_t, int64_t, char *, size_t);
+
+/* usage.c */
+int		 cmd_usage(const struct cmd_entry *);
+
+#endif /* CLI_H */

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Hostile profiles in 512 MiB of address space: a gzip bomb (1 GiB of
+# zeros in 1 MiB) and 100 bytes that claim a sample of 2^31 bytes fail
+# within a second, with an error that names the problem.
+. "$(dirname "$0")/test-subr.sh"
+
+TEST_PROFILE=$top_builddir/tests/test-profile
+[ -x "$TEST_PROFILE" ] || fail "$TEST_PROFILE is missing: build it first (make check)"
+"$TEST_PROFILE" bomb "$tmp/bomb.pb.gz"
+"$TEST_PROFILE" huge "$tmp/huge.pb"
+echo "bomb: $(wc -c <"$tmp/bomb.pb.gz") bytes; huge: $(wc -c <"$tmp/huge.pb") bytes"
+
+# AddressSanitizer reserves terabytes of address space: no limit for it.
+limit=524288
+if grep -q __asan_init "$TEST_PROFILE"; then
+	limit=unlimited
+	echo "built with AddressSanitizer: no memory limit"
+fi
+
+for c in "bomb.pb.gz|decompressed size passes the 256 MiB cap" \
+    "huge.pb|the profile has field 2 at byte 24 of 2147483648 bytes, past its end"; do
+	f=${c%%|*} want=${c#*|}
+	rc=0
+	t0=$(now_ms)
+	(ulimit -v $limit && exec timeout -s KILL 10 "$TEST_PROFILE" read \
+	    "$tmp/$f") >"$tmp/out" 2>&1 || rc=$?
+	ms=$(($(now_ms) - t0))
+	echo "$f: exit $rc after $ms ms: $(cat "$tmp/out")"
+	[ $rc = 1 ] || fail "$f: exit status $rc, not 1 (an error)"
+	grep -qF "$want" "$tmp/out" || fail "$f: the error does not say: $want"
+	assert_le "$ms" 1000 "$f: milliseconds to fail"
+done

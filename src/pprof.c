@@ -389,6 +389,76 @@ pprof_pointers(void *array, size_t n, size_t size)
 	return (ptrs);
 }
 
+/*
+ * profile.proto is proto2 (protoc-c 1.0 reads no proto3): a scalar field
+ * is written when its has_ flag is set. Set it where the value is not 0,
+ * which is what proto3 writes.
+ */
+#define PPROF_HAS(m, f)	((m)->has_##f = (m)->f != 0)
+
+static void
+pprof_mark_fields(struct pprof *p, Perftools__Profiles__Profile *msg)
+{
+	Perftools__Profiles__Mapping	*m;
+	Perftools__Profiles__Location	*loc;
+	Perftools__Profiles__Function	*f;
+	Perftools__Profiles__Label	*l;
+	size_t				 i;
+
+	for (i = 0; i < p->ntypes; i++) {
+		PPROF_HAS(&p->types[i], type);
+		PPROF_HAS(&p->types[i], unit);
+	}
+	PPROF_HAS(&p->period_type, type);
+	PPROF_HAS(&p->period_type, unit);
+	for (i = 0; i < p->nmappings; i++) {
+		m = &p->mappings[i];
+		PPROF_HAS(m, id);
+		PPROF_HAS(m, memory_start);
+		PPROF_HAS(m, memory_limit);
+		PPROF_HAS(m, file_offset);
+		PPROF_HAS(m, filename);
+		PPROF_HAS(m, build_id);
+		PPROF_HAS(m, has_functions);
+		PPROF_HAS(m, has_filenames);
+		PPROF_HAS(m, has_line_numbers);
+		PPROF_HAS(m, has_inline_frames);
+	}
+	for (i = 0; i < p->nlocations; i++) {
+		loc = &p->locations[i];
+		PPROF_HAS(loc, id);
+		PPROF_HAS(loc, mapping_id);
+		PPROF_HAS(loc, address);
+		PPROF_HAS(loc, is_folded);
+	}
+	for (i = 0; i < p->nlines; i++) {
+		PPROF_HAS(&p->lines[i], function_id);
+		PPROF_HAS(&p->lines[i], line);
+		PPROF_HAS(&p->lines[i], column);
+	}
+	for (i = 0; i < p->nfunctions; i++) {
+		f = &p->functions[i];
+		PPROF_HAS(f, id);
+		PPROF_HAS(f, name);
+		PPROF_HAS(f, system_name);
+		PPROF_HAS(f, filename);
+		PPROF_HAS(f, start_line);
+	}
+	for (i = 0; i < p->nlabels; i++) {
+		l = &p->labels[i];
+		PPROF_HAS(l, key);
+		PPROF_HAS(l, str);
+		PPROF_HAS(l, num);
+		PPROF_HAS(l, num_unit);
+	}
+	PPROF_HAS(msg, drop_frames);
+	PPROF_HAS(msg, keep_frames);
+	PPROF_HAS(msg, time_nanos);
+	PPROF_HAS(msg, duration_nanos);
+	PPROF_HAS(msg, period);
+	PPROF_HAS(msg, default_sample_type);
+}
+
 /* The profile as protobuf, not compressed. */
 unsigned char *
 pprof_pack(struct pprof *p, size_t *len)
@@ -453,6 +523,7 @@ pprof_pack(struct pprof *p, size_t *len)
 	msg.drop_frames = p->drop_frames;
 	msg.keep_frames = p->keep_frames;
 	msg.default_sample_type = p->default_type;
+	pprof_mark_fields(p, &msg);
 
 	*len = perftools__profiles__profile__get_packed_size(&msg);
 	buf = xmalloc(*len);

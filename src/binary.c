@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include <sys/auxv.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include <errno.h>
@@ -51,7 +50,8 @@ binary_init(void)
 	elf_end(elf);
 	/* memfd_create is 3.17+; older kernels go without vDSO frames. */
 	if (size == 0 || size > (1 << 20) ||
-	    (vdso_fd = syscall(SYS_memfd_create, "vdso", MFD_CLOEXEC)) == -1) {
+	    (vdso_fd = syscall(LINUX_NR_MEMFD_CREATE, "vdso",
+	    LINUX_MFD_CLOEXEC)) == -1) {
 		log_debug("no copy of the vDSO: its frames stay unnamed");
 		return;
 	}

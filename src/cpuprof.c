@@ -3,8 +3,6 @@
  * frequency mode, with the records that follow processes and mappings.
  */
 
-#include <linux/perf_event.h>
-
 #include <string.h>
 #include <unistd.h>
 
@@ -40,7 +38,7 @@ cpuprof_ring_pages(const struct pd_config *cfg, const struct features *f,
  * what the kernel refuses.
  */
 void
-cpuprof_attr(struct perf_event_attr *attr, const struct pd_config *cfg,
+cpuprof_attr(struct perf_attr *attr, const struct pd_config *cfg,
     unsigned int profiles)
 {
 	memset(attr, 0, sizeof *attr);
@@ -52,8 +50,7 @@ cpuprof_attr(struct perf_event_attr *attr, const struct pd_config *cfg,
 		attr->type = PERF_TYPE_SOFTWARE;
 		attr->config = PERF_COUNT_SW_CPU_CLOCK;
 	}
-	attr->sample_freq = cfg->frequency;
-	attr->freq = 1;
+	attr->sample_period = cfg->frequency;	/* a frequency, with FREQ */
 	attr->sample_type = CPU_SAMPLE_TYPE;
 	if (cfg->unwind != PD_UNWIND_FP) {
 		/* Kernel frames from the callchain, user frames unwound. */
@@ -61,23 +58,19 @@ cpuprof_attr(struct perf_event_attr *attr, const struct pd_config *cfg,
 		    PERF_SAMPLE_STACK_USER;
 		attr->sample_regs_user = PROFDROP_REGS_MASK;
 		attr->sample_stack_user = cfg->stack_size;
-		attr->exclude_callchain_user = 1;
+		attr->flags |= PERF_ATTR_EXCLUDE_CALLCHAIN_USER;
 	}
-	attr->exclude_callchain_kernel = !cfg->kernel;
-	attr->disabled = 1;
-	attr->mmap = 1;
-	attr->comm = 1;
-	attr->task = 1;
-	attr->sample_id_all = 1;
-	attr->exclude_guest = 1;
-	attr->watermark = 1;
-	attr->mmap2 = 1;
-	attr->comm_exec = 1;
+	if (!cfg->kernel)
+		attr->flags |= PERF_ATTR_EXCLUDE_CALLCHAIN_KERNEL;
+	attr->flags |= PERF_ATTR_FREQ | PERF_ATTR_DISABLED | PERF_ATTR_MMAP |
+	    PERF_ATTR_COMM | PERF_ATTR_TASK | PERF_ATTR_SAMPLE_ID_ALL |
+	    PERF_ATTR_EXCLUDE_GUEST | PERF_ATTR_WATERMARK | PERF_ATTR_MMAP2 |
+	    PERF_ATTR_COMM_EXEC;
 	/*
 	 * Off-CPU waits end when the thread is switched in. The switch
 	 * records (4.3) see that on every kernel tried; sched_switch itself
 	 * can miss switches away from the idle task.
 	 */
-	attr->context_switch = (profiles & (PD_PROFILE_OFFCPU |
-	    PD_PROFILE_WALL)) != 0;
+	if (profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL))
+		attr->flags |= PERF_ATTR_CONTEXT_SWITCH;
 }

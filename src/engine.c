@@ -5,8 +5,6 @@
  * polls its descriptors, drains it and ends windows.
  */
 
-#include <linux/perf_event.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -182,7 +180,7 @@ static int
 engine_try_offcpu(struct pd_engine *e, const struct switch_format *sf,
     char **cause)
 {
-	struct perf_event_attr	 attr;
+	struct perf_attr	 attr;
 	int			 fd;
 
 	offcpu_attr(&attr, e->cfg, &e->features, sf, ENGINE_OFFCPU_PAGES);
@@ -217,7 +215,7 @@ engine_want_offcpu(struct pd_engine *e, struct switch_format *sf,
 
 /* The CPU events, as negotiated, on every CPU. */
 static int
-engine_open_cpu(struct pd_engine *e, struct perf_event_attr *attr,
+engine_open_cpu(struct pd_engine *e, struct perf_attr *attr,
     char **cause)
 {
 	const struct pd_config	*cfg = e->cfg;
@@ -225,13 +223,13 @@ engine_open_cpu(struct pd_engine *e, struct perf_event_attr *attr,
 
 	/* Without off-CPU profiles, no switch records are wanted. */
 	if (!(e->profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)))
-		attr->context_switch = 0;
+		attr->flags &= ~PERF_ATTR_CONTEXT_SWITCH;
 	pages = cpuprof_ring_pages(cfg, &e->features, e->profiles);
 	attr->wakeup_watermark = pages * getpagesize() / 4;
 	if (sampler_add(e->sampler, attr, pages, engine_record, e,
 	    cause) != 0)
 		return (-1);
-	e->switch_records = attr->context_switch;
+	e->switch_records = (attr->flags & PERF_ATTR_CONTEXT_SWITCH) != 0;
 	log_debug("sampling at %u Hz (%s, %s unwinding, %zu KiB rings)",
 	    cfg->frequency, e->features.mmap2 ? "mmap2" : "mmap",
 	    e->features.user_stacks ? "dwarf" : "frame-pointer",
@@ -243,7 +241,7 @@ static int
 engine_open_offcpu(struct pd_engine *e, const struct switch_format *sf,
     char **cause)
 {
-	struct perf_event_attr	 attr;
+	struct perf_attr	 attr;
 
 	e->offcpu = offcpu_new(e->cfg, &e->framer, e->kallsyms, sf,
 	    e->switch_records);
@@ -274,7 +272,7 @@ struct pd_engine *
 pd_engine_open(const struct pd_config *cfg, char **cause)
 {
 	struct pd_engine	*e;
-	struct perf_event_attr	 attr;
+	struct perf_attr	 attr;
 	struct switch_format	 sf;
 	struct proc_hooks	 hooks = { NULL, symbols_dso_swept, NULL };
 	char			*why = NULL;

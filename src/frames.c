@@ -5,8 +5,6 @@
  * a marker frame, so the loss stays visible in the profile.
  */
 
-#include <linux/perf_event.h>
-
 #include <time.h>
 
 #include "libprofdrop.h"

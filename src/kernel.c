@@ -8,8 +8,6 @@
 #include <sys/mount.h>
 #include <sys/syscall.h>
 
-#include <linux/perf_event.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,16 +32,16 @@ static const char *const kernel_tracing_dirs[] = {
  * an event and says whether the event used it. What it costs to go
  * without is said once, when the kernel lacks it.
  */
-static void	kernel_ask_switch(struct perf_event_attr *, unsigned long *);
-static int	kernel_drop_switch(struct perf_event_attr *);
-static void	kernel_ask_comm_exec(struct perf_event_attr *, unsigned long *);
-static int	kernel_drop_comm_exec(struct perf_event_attr *);
-static void	kernel_ask_mmap2(struct perf_event_attr *, unsigned long *);
-static int	kernel_drop_mmap2(struct perf_event_attr *);
-static void	kernel_ask_cloexec(struct perf_event_attr *, unsigned long *);
-static int	kernel_drop_cloexec(struct perf_event_attr *);
-static void	kernel_ask_stacks(struct perf_event_attr *, unsigned long *);
-static int	kernel_drop_stacks(struct perf_event_attr *);
+static void	kernel_ask_switch(struct perf_attr *, unsigned long *);
+static int	kernel_drop_switch(struct perf_attr *);
+static void	kernel_ask_comm_exec(struct perf_attr *, unsigned long *);
+static int	kernel_drop_comm_exec(struct perf_attr *);
+static void	kernel_ask_mmap2(struct perf_attr *, unsigned long *);
+static int	kernel_drop_mmap2(struct perf_attr *);
+static void	kernel_ask_cloexec(struct perf_attr *, unsigned long *);
+static int	kernel_drop_cloexec(struct perf_attr *);
+static void	kernel_ask_stacks(struct perf_attr *, unsigned long *);
+static int	kernel_drop_stacks(struct perf_attr *);
 
 static const struct kernel_feature {
 	const char	*name;
@@ -51,8 +49,8 @@ static const struct kernel_feature {
 	const char	*fallback;
 	size_t		 granted;	/* an int in struct features */
 	const char	*test_switch;	/* pretends it is missing */
-	void		(*ask)(struct perf_event_attr *, unsigned long *);
-	int		(*drop)(struct perf_event_attr *);
+	void		(*ask)(struct perf_attr *, unsigned long *);
+	int		(*drop)(struct perf_attr *);
 } kernel_features[] = {
 	{ "context_switch records", "4.3",
 	    "switch-ins come from sched_switch's next_pid",
@@ -218,7 +216,7 @@ kernel_explain(int error)
 }
 
 static int
-kernel_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu,
+kernel_perf_event_open(struct perf_attr *attr, pid_t pid, int cpu,
     unsigned long flags)
 {
 	return (syscall(SYS_perf_event_open, attr, pid, cpu, -1, flags));
@@ -229,7 +227,7 @@ kernel_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu,
  * is explained in *cause (when not NULL).
  */
 int
-kernel_event_open(const struct features *f, struct perf_event_attr *attr,
+kernel_event_open(const struct features *f, struct perf_attr *attr,
     int cpu, char **cause)
 {
 	int	 fd;
@@ -246,66 +244,67 @@ kernel_event_open(const struct features *f, struct perf_event_attr *attr,
 	return (fd);
 }
 
-static void
-kernel_ask_switch(struct perf_event_attr *attr, unsigned long *flags)
-{
-	attr->context_switch = 1;
-}
-
+/* Take flag out of attr; was it set? */
 static int
-kernel_drop_switch(struct perf_event_attr *attr)
+kernel_drop_flag(struct perf_attr *attr, uint64_t flag)
 {
-	int	 used = attr->context_switch;
+	int	 used = (attr->flags & flag) != 0;
 
-	attr->context_switch = 0;
+	attr->flags &= ~flag;
 	return (used);
 }
 
 static void
-kernel_ask_comm_exec(struct perf_event_attr *attr, unsigned long *flags)
+kernel_ask_switch(struct perf_attr *attr, unsigned long *flags)
 {
-	attr->comm = attr->comm_exec = 1;
+	attr->flags |= PERF_ATTR_CONTEXT_SWITCH;
 }
 
 static int
-kernel_drop_comm_exec(struct perf_event_attr *attr)
+kernel_drop_switch(struct perf_attr *attr)
 {
-	int	 used = attr->comm_exec;
-
-	attr->comm_exec = 0;
-	return (used);
+	return (kernel_drop_flag(attr, PERF_ATTR_CONTEXT_SWITCH));
 }
 
 static void
-kernel_ask_mmap2(struct perf_event_attr *attr, unsigned long *flags)
+kernel_ask_comm_exec(struct perf_attr *attr, unsigned long *flags)
 {
-	attr->mmap = attr->mmap2 = 1;
+	attr->flags |= PERF_ATTR_COMM | PERF_ATTR_COMM_EXEC;
 }
 
 static int
-kernel_drop_mmap2(struct perf_event_attr *attr)
+kernel_drop_comm_exec(struct perf_attr *attr)
 {
-	int	 used = attr->mmap2;
-
-	attr->mmap2 = 0;
-	return (used);
+	return (kernel_drop_flag(attr, PERF_ATTR_COMM_EXEC));
 }
 
 static void
-kernel_ask_cloexec(struct perf_event_attr *attr, unsigned long *flags)
+kernel_ask_mmap2(struct perf_attr *attr, unsigned long *flags)
+{
+	attr->flags |= PERF_ATTR_MMAP | PERF_ATTR_MMAP2;
+}
+
+static int
+kernel_drop_mmap2(struct perf_attr *attr)
+{
+	return (kernel_drop_flag(attr, PERF_ATTR_MMAP2));
+}
+
+static void
+kernel_ask_cloexec(struct perf_attr *attr, unsigned long *flags)
 {
 	*flags |= PERF_FLAG_FD_CLOEXEC;
 }
 
 /* Every open asks for it; going without is kernel_event_open()'s. */
 static int
-kernel_drop_cloexec(struct perf_event_attr *attr)
+kernel_drop_cloexec(struct perf_attr *attr)
 {
 	return (1);
 }
 
 static void
-kernel_ask_stacks(struct perf_event_attr *attr, unsigned long *flags)
+kernel_ask_stacks(struct perf_attr *attr, unsigned long *flags)
 {
 	attr->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
 	attr->sample_regs_user = PROFDROP_REGS_MASK;
@@ -313,7 +312,7 @@ kernel_ask_stacks(struct perf_event_attr *attr, unsigned long *flags)
 }
 
 static int
-kernel_drop_stacks(struct perf_event_attr *attr)
+kernel_drop_stacks(struct perf_attr *attr)
 {
 	int	 used = (attr->sample_type & PERF_SAMPLE_STACK_USER) != 0;
 
@@ -321,7 +320,7 @@ kernel_drop_stacks(struct perf_event_attr *attr)
 	attr->sample_regs_user = attr->sample_stack_user = 0;
 	/* The kernel's frame-pointer walk gives the user frames instead. */
 	if (used)
-		attr->exclude_callchain_user = 0;
+		attr->flags &= ~PERF_ATTR_EXCLUDE_CALLCHAIN_USER;
 	return (used);
 }
 
@@ -332,7 +331,7 @@ kernel_drop_stacks(struct perf_event_attr *attr)
 static int
 kernel_probe(const struct kernel_feature *kf)
 {
-	struct perf_event_attr	 attr;
+	struct perf_attr	 attr;
 	unsigned long		 flags = 0;
 	int			 fd;
 
@@ -342,9 +341,8 @@ kernel_probe(const struct kernel_feature *kf)
 	attr.config = PERF_COUNT_SW_CPU_CLOCK;
 	attr.sample_period = 1000000;
 	attr.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID;
-	attr.disabled = 1;
-	attr.exclude_kernel = 1;
-	attr.exclude_hv = 1;
+	attr.flags = PERF_ATTR_DISABLED | PERF_ATTR_EXCLUDE_KERNEL |
+	    PERF_ATTR_EXCLUDE_HV;
 	kf->ask(&attr, &flags);
 	if ((fd = kernel_perf_event_open(&attr, 0, -1, flags)) != -1) {
 		close(fd);
@@ -355,7 +353,7 @@ kernel_probe(const struct kernel_feature *kf)
 
 /* Take out of attr what the kernel is known to lack. */
 static void
-kernel_apply(struct features *f, struct perf_event_attr *attr)
+kernel_apply(struct features *f, struct perf_attr *attr)
 {
 	size_t	 i;
 
@@ -374,11 +372,11 @@ kernel_apply(struct features *f, struct perf_event_attr *attr)
  * found; attr is left as the kernel takes it.
  */
 int
-kernel_negotiate(struct features *f, struct perf_event_attr *attr, int cpu,
+kernel_negotiate(struct features *f, struct perf_attr *attr, int cpu,
     int fp_ok, char **cause)
 {
 	const struct kernel_feature	*kf;
-	struct perf_event_attr		 copy;
+	struct perf_attr		 copy;
 	size_t				 i;
 	int				 fd;
 

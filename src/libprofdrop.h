@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "profdrop.h"
+#include "linux_abi.h"
 
 #define PROFDROP_MAX_FRAMES	512
 #define PROFDROP_MAX_LINES	16	/* inline depth kept per address */
@@ -92,7 +93,6 @@ int		 config_number(const char *, const char *, unsigned long long,
  * kernel.c: everything decided by what the running kernel grants. The
  * test switches (PROFDROP_NO_*) pretend a feature is missing.
  */
-struct perf_event_attr;
 struct features {
 	int		 cloexec;	/* PERF_FLAG_FD_CLOEXEC */
 	int		 user_stacks;	/* REGS_USER and STACK_USER samples */
@@ -107,10 +107,10 @@ struct features {
 void		 kernel_features_init(struct features *, const struct pd_config *);
 void		 kernel_features_log(const struct features *);
 void		 kernel_features_free(struct features *);
-int		 kernel_negotiate(struct features *, struct perf_event_attr *,
+int		 kernel_negotiate(struct features *, struct perf_attr *,
 		     int, int, char **);
 int		 kernel_event_open(const struct features *,
-		     struct perf_event_attr *, int, char **);
+		     struct perf_attr *, int, char **);
 int		 kernel_online_cpus(int *, int);
 int		 kernel_sysctl_int(const char *, int *);
 int		 kernel_find_tracing(struct features *);
@@ -207,7 +207,7 @@ void		 ring_close(struct ring *);
 struct sampler;
 struct sampler	*sampler_new(const struct features *, char **);
 int		 sampler_first_cpu(const struct sampler *);
-int		 sampler_add(struct sampler *, struct perf_event_attr *, size_t,
+int		 sampler_add(struct sampler *, struct perf_attr *, size_t,
 		     record_fn, void *, char **);
 int		 sampler_enable(struct sampler *, char **);
 struct pollfd	*sampler_pollfds(struct sampler *, size_t *);
@@ -439,7 +439,7 @@ const char	*kallsyms_lookup(const struct kallsyms *, uint64_t,
 		     const char **, uint64_t *);
 
 /* cpuprof.c: the CPU profile's events. */
-void		 cpuprof_attr(struct perf_event_attr *, const struct pd_config *,
+void		 cpuprof_attr(struct perf_attr *, const struct pd_config *,
 		     unsigned int);
 size_t		 cpuprof_ring_pages(const struct pd_config *,
 		     const struct features *, unsigned int);
@@ -449,7 +449,7 @@ struct pprof_label;
 struct offcpu;
 struct offcpu	*offcpu_new(const struct pd_config *, const struct framer *,
 		     const struct kallsyms *, const struct switch_format *, int);
-void		 offcpu_attr(struct perf_event_attr *, const struct pd_config *,
+void		 offcpu_attr(struct perf_attr *, const struct pd_config *,
 		     const struct features *, const struct switch_format *,
 		     size_t);
 void		 offcpu_record(void *, const void *, size_t,

@@ -5,8 +5,6 @@
  * the CPU when a window ends are charged up to its end and carried on.
  */
 
-#include <linux/perf_event.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -376,7 +374,7 @@ offcpu_new(const struct pd_config *cfg, const struct framer *framer,
 
 /* The sched_switch event, with room for pages pages of ring. */
 void
-offcpu_attr(struct perf_event_attr *attr, const struct pd_config *cfg,
+offcpu_attr(struct perf_attr *attr, const struct pd_config *cfg,
     const struct features *f, const struct switch_format *sf, size_t pages)
 {
 	memset(attr, 0, sizeof *attr);
@@ -391,12 +389,12 @@ offcpu_attr(struct perf_event_attr *attr, const struct pd_config *cfg,
 		    PERF_SAMPLE_STACK_USER;
 		attr->sample_regs_user = PROFDROP_REGS_MASK;
 		attr->sample_stack_user = cfg->offcpu_stack_size;
-		attr->exclude_callchain_user = 1;
+		attr->flags |= PERF_ATTR_EXCLUDE_CALLCHAIN_USER;
 	}
-	attr->exclude_callchain_kernel = !cfg->kernel;
-	attr->disabled = 1;
-	attr->sample_id_all = 1;
-	attr->watermark = 1;
+	if (!cfg->kernel)
+		attr->flags |= PERF_ATTR_EXCLUDE_CALLCHAIN_KERNEL;
+	attr->flags |= PERF_ATTR_DISABLED | PERF_ATTR_SAMPLE_ID_ALL |
+	    PERF_ATTR_WATERMARK;
 	attr->wakeup_watermark = pages * getpagesize() / 4;
 }
 

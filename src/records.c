@@ -5,8 +5,6 @@
 
 #include <sys/sysmacros.h>
 
-#include <linux/perf_event.h>
-
 #include <string.h>
 
 #include "libprofdrop.h"
@@ -44,7 +42,7 @@ records_parse_sample(const void *rec, size_t len,
 
 	c.end = c.p + len;
 	memset(s, 0, sizeof *s);
-	if (take(&c, NULL, sizeof(struct perf_event_header)) != 0)
+	if (take(&c, NULL, sizeof(struct perf_record_header)) != 0)
 		return (-1);
 	if ((type & PERF_SAMPLE_IDENTIFIER) && take_u64(&c, &v) != 0)
 		return (-1);
@@ -132,7 +130,7 @@ decode_mmap(const void *rec, size_t len, int mmap2, struct perf_mmap *m)
 	c.end = c.p + len;
 	memset(m, 0, sizeof *m);
 	m->prot = 0x4;
-	if (take(&c, NULL, sizeof(struct perf_event_header)) != 0 ||
+	if (take(&c, NULL, sizeof(struct perf_record_header)) != 0 ||
 	    take(&c, ids, sizeof ids) != 0 || take_u64(&c, &m->start) != 0 ||
 	    take_u64(&c, &m->size) != 0 || take_u64(&c, &m->pgoff) != 0)
 		return (-1);
@@ -156,7 +154,7 @@ decode_ids(const void *rec, size_t len, uint32_t *ids, size_t nids,
 	struct cursor	 c = { (const unsigned char *)rec, NULL };
 
 	c.end = c.p + len;
-	if (take(&c, NULL, sizeof(struct perf_event_header)) != 0 ||
+	if (take(&c, NULL, sizeof(struct perf_record_header)) != 0 ||
 	    take(&c, ids, nids * sizeof *ids) != 0)
 		return (-1);
 	if (name != NULL && (*name = record_string(&c)) == NULL)
@@ -171,7 +169,7 @@ decode_lost(const void *rec, size_t len, uint64_t *lost)
 	uint64_t	 id;
 
 	c.end = c.p + len;
-	if (take(&c, NULL, sizeof(struct perf_event_header)) != 0 ||
+	if (take(&c, NULL, sizeof(struct perf_record_header)) != 0 ||
 	    take_u64(&c, &id) != 0 || take_u64(&c, lost) != 0)
 		return (-1);
 	return (0);
@@ -197,7 +195,7 @@ sample_id_size(const struct sample_format *fmt)
 uint64_t
 records_time(const void *rec, size_t len, const struct sample_format *fmt)
 {
-	const struct perf_event_header	*h = rec;
+	const struct perf_record_header	*h = rec;
 	size_t				 trailer, at;
 	uint64_t			 time;
 
@@ -218,7 +216,7 @@ records_time(const void *rec, size_t len, const struct sample_format *fmt)
 	}
 	trailer = sample_id_size(fmt);
 	at = fmt->type & PERF_SAMPLE_TID ? 8 : 0;
-	if (len < sizeof(struct perf_event_header) + trailer)
+	if (len < sizeof(struct perf_record_header) + trailer)
 		return (0);
 	memcpy(&time, (const char *)rec + len - trailer + at, sizeof time);
 	return (time);
@@ -232,7 +230,7 @@ decode_switch_in(const void *rec, size_t len, const struct sample_format *fmt,
 	uint32_t	 ids[2];
 	size_t		 trailer = sample_id_size(fmt);
 
-	if (len < sizeof(struct perf_event_header) + 8 + trailer)
+	if (len < sizeof(struct perf_record_header) + 8 + trailer)
 		return (-1);
 	memcpy(ids, (const char *)rec + len - trailer, sizeof ids);
 	*tid = ids[1];
@@ -244,7 +242,7 @@ void
 records_dispatch(const struct record_handlers *h, void *arg, const void *rec,
     size_t len, const struct sample_format *fmt)
 {
-	const struct perf_event_header	*hdr = rec;
+	const struct perf_record_header	*hdr = rec;
 	struct perf_sample		 s;
 	struct perf_mmap		 m;
 	const char			*name;

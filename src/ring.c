@@ -2,8 +2,6 @@
 
 #include <sys/mman.h>
 
-#include <linux/perf_event.h>
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +51,7 @@ ring_open(struct ring *r, int fd, int cpu, size_t *pages, char **cause)
 static void
 ring_peek(struct ring *r)
 {
-	struct perf_event_header	 hdr;
+	struct perf_record_header	 hdr;
 	uint64_t			 off = r->pos & (r->data_size - 1);
 	uint64_t			 first = r->data_size - off;
 
@@ -89,7 +87,7 @@ ring_peek(struct ring *r)
 void
 ring_begin(struct ring *r)
 {
-	struct perf_event_mmap_page	*meta = r->base;
+	struct perf_mmap_page	*meta = r->base;
 
 	r->head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
 	r->pos = meta->data_tail;
@@ -108,7 +106,7 @@ ring_advance(struct ring *r)
 void
 ring_end(struct ring *r)
 {
-	struct perf_event_mmap_page	*meta = r->base;
+	struct perf_mmap_page	*meta = r->base;
 
 	r->rec = NULL;
 	__atomic_store_n(&meta->data_tail, r->head, __ATOMIC_RELEASE);

@@ -5,8 +5,6 @@
 
 #include <sys/ioctl.h>
 
-#include <linux/perf_event.h>
-
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -56,7 +54,7 @@ sampler_first_cpu(const struct sampler *s)
  * records go to handle(arg, ...).
  */
 int
-sampler_add(struct sampler *s, struct perf_event_attr *attr, size_t pages,
+sampler_add(struct sampler *s, struct perf_attr *attr, size_t pages,
     record_fn handle, void *arg, char **cause)
 {
 	struct ring	*r;

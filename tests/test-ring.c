@@ -4,8 +4,6 @@
  * order, and malformed records must be counted, never followed.
  */
 
-#include <linux/perf_event.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +53,7 @@ drain(struct ring *r, struct seen *seen)
 static void
 ring_put(struct ring *r, const void *rec, size_t len)
 {
-	struct perf_event_mmap_page	*meta = r->base;
+	struct perf_mmap_page	*meta = r->base;
 	uint64_t			 off = meta->data_head % r->data_size;
 	size_t				 first = r->data_size - off;
 
@@ -71,7 +69,7 @@ ring_put(struct ring *r, const void *rec, size_t len)
 static size_t
 make_sample(unsigned char *buf, pid_t pid, uint64_t nr)
 {
-	struct perf_event_header	 h = { PERF_RECORD_SAMPLE, 0, 0 };
+	struct perf_record_header	 h = { PERF_RECORD_SAMPLE, 0, 0 };
 	uint64_t			 v[64];
 	size_t				 n = 0, i;
 
@@ -93,7 +91,7 @@ static void
 test_wrap(void)
 {
 	struct ring			 r;
-	struct perf_event_mmap_page	*meta;
+	struct perf_mmap_page	*meta;
 	struct seen			 seen;
 	struct perf_sample		 s;
 	unsigned char			 rec[3][512];
@@ -165,7 +163,7 @@ test_truncated_sample(void)
 	CHECK(records_parse_sample(rec, len - 8, &fp_format,
 	    &s) == -1);
 	/* A callchain count that would overflow the pointer arithmetic. */
-	memcpy(rec + sizeof(struct perf_event_header) + 5 * 8, &huge, 8);
+	memcpy(rec + sizeof(struct perf_record_header) + 5 * 8, &huge, 8);
 	CHECK(records_parse_sample(rec, len, &fp_format, &s) == -1);
 	CHECK(records_parse_sample(rec, 4, &fp_format, &s) == -1);
 }

@@ -54,6 +54,13 @@ engine_sample(void *arg, const struct perf_sample *s,
 	} else if ((p = proc_get(e->procs, s->pid)) == NULL || !p->wanted)
 		return;
 	e->counters.samples_kept++;
+	/*
+	 * Without switch records, sched_switch may not report a switch-in
+	 * (from an idle CPU, on some kernels): a thread sampled on a CPU
+	 * is not waiting any more.
+	 */
+	if (e->offcpu != NULL && !e->switch_records)
+		offcpu_switch_in(e->offcpu, s->tid, s->time);
 	n = frames_of_sample(&e->framer, p, s, frames, PROFDROP_MAX_FRAMES);
 	values[0] = 1;
 	values[1] = e->cfg->use_cycles ? 1000000000 / e->cfg->frequency :

@@ -258,6 +258,9 @@ offcpu_switch_out(struct offcpu *oc, const struct perf_sample *s, char state,
 		w = xcalloc(1, sizeof *w);
 		w->tid = s->tid;
 		htable_insert(&oc->waiting, &w->node, tid_hash(s->tid));
+	} else if (!oc->switch_records) {
+		/* Its switch-in went unseen; it ran for less than a sample. */
+		offcpu_charge(oc, w, s->time, 1);
 	}
 	w->pid = s->pid;
 	w->since = s->time;

@@ -1,0 +1,98 @@
+# kernel-checks.sh: sourced after test-subr.sh by the tests that run
+# tests/kernel-workload.sh under an old kernel, real or emulated, to
+# assert the same things on what it left.
+
+# check_kernel_run DIR NAME MISSING SWITCHES: the workload's results in
+# DIR, for kernel NAME, which lacks the features MISSING lists (names as
+# the daemon says them, comma-separated, in any order). SWITCHES is yes
+# when the kernel gives switch records: then the off-CPU waits must match
+# what the program measured; without them, only sched_switch tells when a
+# thread comes back, and the waits must be there.
+check_kernel_run() {
+	_kd=$1 _kn=$2 _km=$3 _ks=$4
+	[ "$(cat "$_kd/status" 2>/dev/null)" = 0 ] || {
+		cat "$_kd/daemon.log" >&2
+		fail "$_kn: profdropd exited with status $(cat "$_kd/status" 2>/dev/null)"
+	}
+	_got=$(sed -n 's/^profdropd: the kernel lacks \(.*\) (Linux [0-9.]*): .*/\1/p' \
+	    "$_kd/daemon.log" | sort | paste -sd, -)
+	_want=$(echo "$_km" | tr ',' '\n' | sed '/^$/d' | sort | paste -sd, -)
+	echo "$_kn: the daemon says the kernel lacks: ${_got:-nothing}"
+	grep '^profdropd: kernel feature: ' "$_kd/daemon.log" | sed "s/^/$_kn: /"
+	[ "$_got" = "$_want" ] ||
+	    fail "$_kn: the daemon says the kernel lacks '$_got', not '$_want'"
+
+	# Rotation: two windows of each kind.
+	for _kk in cpu offcpu wall; do
+		_kc=$(ls "$_kd" | grep -c "^$_kk-.*\.pb\.gz\$" || true)
+		[ "$_kc" = 2 ] || fail "$_kn: $_kc $_kk profiles, not 2 windows"
+	done
+
+	# The 6:3:1 program, without frame pointers: shares and whole stacks.
+	for _kf in "$_kd"/cpu-*.pb.gz; do
+		trace_lines "$_kf" '-tagfocus=process=^hot631-nofp$'
+	done >"$tmp/$_kn.hot"
+	traces_with "$tmp/$_kn.hot" 'hot_[abc]' >"$tmp/$_kn.abc"
+	_kt=$(trace_count "$tmp/$_kn.abc")
+	assert_ge "$_kt" 200 "$_kn: hot631-nofp samples in hot_[abc]"
+	# Shares among the three leaves, as run-hot631.sh counts them.
+	_kl=0
+	for _kp in hot_a hot_b hot_c; do
+		traces_leaf "$tmp/$_kn.abc" $_kp >"$tmp/$_kn.$_kp"
+		_kl=$((_kl + $(trace_count "$tmp/$_kn.$_kp")))
+	done
+	for _kp in hot_a:60 hot_b:30 hot_c:10; do
+		assert_near "$(pct "$(trace_count "$tmp/$_kn.${_kp%:*}")" $_kl)" \
+		    ${_kp#*:} 5 "$_kn: ${_kp%:*} % of the three leaves"
+	done
+	assert_ge "$(trace_share "$tmp/$_kn.abc" traces_with main _start)" 97 \
+	    "$_kn: % of them whose stack reaches main and _start"
+
+	# The off-CPU program's three waits.
+	echo "$_kn: waiter says: $(cat "$_kd/waits")"
+	_kr=0
+	for _kf in "$_kd"/offcpu-*.pb.gz; do
+		_kr=$((_kr + $(sum_where "$_kf" 1 'comm=worker.*wait=sleep' \
+		    '(^|;)wait_sleep(;|$)')))
+	done
+	if [ "$_ks" = yes ]; then
+		assert_ge "$_kr" 40 "$_kn: rounds seen sleeping"
+	else
+		echo "$_kn: rounds seen sleeping: $_kr (without switch records" \
+		    "a switch-in sched_switch does not report goes unseen)"
+		[ "$_kr" -gt 0 ] || _kr=1
+	fi
+	for _kw in wait_sleep:sleep wait_pipe:pipe wait_lock:lock; do
+		_kns=0
+		for _kf in "$_kd"/offcpu-*.pb.gz; do
+			_kns=$((_kns + $(sum_where "$_kf" 2 'comm=worker' \
+			    "(^|;)${_kw%:*}(;|\$)")))
+		done
+		_kms=$(awk -v k=${_kw#*:} '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' \
+		    "$_kd/waits")
+		_kper=$(awk "BEGIN { print $_kns / $_kr / 1e6 }")
+		if [ "$_ks" = yes ]; then
+			assert_near "$_kper" "$_kms" "$(awk "BEGIN { print $_kms * 0.15 }")" \
+			    "$_kn: ms off-CPU per round in ${_kw%:*}"
+		else
+			echo "$_kn: ms off-CPU per round in ${_kw%:*}: $_kper" \
+			    "(the program measured $_kms; without switch records" \
+			    "not compared)"
+			assert_ge "$_kns" 1 "$_kn: off-CPU ns in ${_kw%:*}"
+		fi
+	done
+
+	# Short-lived processes: named and unwound after they are gone. In
+	# an emulated CPU most of their time goes to the dynamic loader, so
+	# the samples in the program's own main are what is checked.
+	for _kf in "$_kd"/cpu-*.pb.gz; do
+		trace_lines "$_kf" '-tagfocus=process=^shortlived$'
+	done >"$tmp/$_kn.short"
+	traces_with "$tmp/$_kn.short" main >"$tmp/$_kn.main"
+	echo "$_kn: short-lived processes: $(trace_count "$tmp/$_kn.short")" \
+	    "samples, $(trace_count "$tmp/$_kn.main") in main"
+	assert_ge "$(trace_count "$tmp/$_kn.main")" 20 \
+	    "$_kn: samples of the short-lived processes in main"
+	assert_ge "$(trace_share "$tmp/$_kn.main" traces_with short_hot main _start)" \
+	    90 "$_kn: % of those in short_hot, reaching _start"
+}

@@ -7,10 +7,14 @@ deb_pkgs="build-essential autoconf automake libtool pkg-config libunwind-dev
 libelf-dev libdw-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev
 zlib1g-dev libiberty-dev golang-go rustc debuginfod util-linux procps gzip
 time xz-utils"
+# tests/run-kemu.sh --real boots old kernels: QEMU, a static busybox, cpio.
+deb_pkgs="$deb_pkgs qemu-system-x86 busybox-static cpio"
 rpm_pkgs="gcc make autoconf automake libtool pkgconfig libunwind-devel
 elfutils-libelf-devel elfutils-devel protobuf-c-devel protobuf-c-compiler
 libcurl-devel zlib-devel binutils-devel golang rust elfutils-debuginfod
 perf util-linux procps-ng gzip time xz"
+# RHEL ships cpio but neither qemu-system-x86_64 nor busybox.
+rpm_pkgs="$rpm_pkgs cpio"
 
 sudo=
 if [ "$(id -u)" != 0 ]; then
@@ -63,6 +67,8 @@ elif command -v dnf >/dev/null 2>&1 || command -v yum >/dev/null 2>&1; then
 	fi
 	echo "install-deps.sh: installing with $installer:$missing"
 	echo "(libunwind-devel and protobuf-c-devel come from EPEL and CRB on RHEL)"
+	echo "(run-kemu.sh --real needs qemu-system-x86_64 and busybox:" \
+	    "qemu-system-x86-core and busybox on Fedora)"
 	# shellcheck disable=SC2086
 	$sudo $installer install -y -q $missing
 else
@@ -70,6 +76,8 @@ else
 	echo "  a C compiler and make, autoconf, automake, libtool, pkg-config," >&2
 	echo "  libunwind, elfutils (libelf, libdw), protobuf-c and protoc-c," >&2
 	echo "  libcurl, zlib (all with headers); for the tests: go (go tool" >&2
-	echo "  pprof), perf, util-linux (setpriv, mount), procps, gzip" >&2
+	echo "  pprof), perf, util-linux (setpriv, mount), procps, gzip;" >&2
+	echo "  for run-kemu.sh --real: qemu-system-x86_64, a static busybox," >&2
+	echo "  cpio" >&2
 	exit 1
 fi

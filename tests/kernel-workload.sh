@@ -20,7 +20,7 @@ pd=$!
 sleep 2
 i=0
 while [ $i -lt 30 ]; do
-	"$tests/shortlived" 30
+	"$tests/shortlived" 60
 	i=$((i + 1))
 done
 wait $pd

@@ -16,17 +16,19 @@ for t in qemu-system-x86_64 cpio busybox; do
 	    fail "$t not found: install qemu-system-x86, cpio and busybox-static (contrib/install-deps.sh)"
 done
 
-# kernel NAME: sets img, what it lacks (missing) and whether it gives
-# switch records (switches).
+debug=/sys/kernel/debug/tracing tracefs=/sys/kernel/tracing
+
+# kernel NAME: sets img, where its tracing is, what it lacks (missing) and
+# whether its off-CPU waits can be checked exactly (see kernel-checks.sh).
 kernel() {
 	case $1 in
 	3.10.108)
-		img=bzImage-3.10.108 switches=no
+		img=bzImage-3.10.108 exact=no tracing=$debug
 		missing="context_switch records,comm_exec,mmap2 records,PERF_FLAG_FD_CLOEXEC" ;;
 	3.10.0-1160.el7)
-		img=bzImage-3.10.0-1160.el7 switches=yes missing= ;;
+		img=bzImage-3.10.0-1160.el7 exact=no tracing=$debug missing= ;;
 	4.4.178)
-		img=bzImage-4.4.178 switches=yes missing= ;;
+		img=bzImage-4.4.178 exact=yes tracing=$tracefs missing= ;;
 	*)
 		fail "no such kernel: $1" ;;
 	esac
@@ -49,5 +51,5 @@ for name in ${*:-3.10.108 3.10.0-1160.el7 4.4.178}; do
 		fail "$name: the guest failed"
 	}
 	echo "$name: done in $(( ($(now_ms) - start) / 1000 )) s"
-	check_kernel_run "$tmp/$name" "$name" "$missing" "$switches"
+	check_kernel_run "$tmp/$name" "$name" "$missing" "$tracing" "$exact"
 done

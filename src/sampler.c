@@ -59,7 +59,7 @@ sampler_add(struct sampler *s, struct perf_attr *attr, size_t pages,
 {
 	struct ring	*r;
 	size_t		 got;
-	int		 i, fd, first = s->nrings;
+	int		 i, fd, first = s->nrings, mlock_kb;
 
 	s->rings = xreallocarray(s->rings, s->nrings + s->ncpus,
 	    sizeof *s->rings);
@@ -77,10 +77,15 @@ sampler_add(struct sampler *s, struct perf_attr *attr, size_t pages,
 			close(fd);
 			return (-1);
 		}
-		if (got != pages)
-			log_warnx("cpu %d: ring shrunk to %zu pages by the "
-			    "locked-memory limit; expect lost records at high "
-			    "rates", s->cpus[i], got);
+		if (got != pages) {
+			mlock_kb = -1;
+			kernel_sysctl_int("/proc/sys/kernel/perf_event_mlock_kb",
+			    &mlock_kb);
+			log_warnx("cpu %d: ring shrunk from %zu to %zu pages by "
+			    "the locked-memory limit (kernel.perf_event_mlock_kb "
+			    "is %d, and ulimit -l); expect lost records at high "
+			    "rates", s->cpus[i], pages, got, mlock_kb);
+		}
 		s->pfds[s->nrings].fd = fd;
 		s->pfds[s->nrings].events = POLLIN;
 		s->nrings++;

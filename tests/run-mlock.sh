@@ -1,0 +1,39 @@
+#!/bin/sh
+# Locked memory for the rings: a user whose limit (kernel.perf_event_mlock_kb
+# per CPU, and ulimit -l) is smaller than the rings gets smaller rings, a
+# warning that names the setting, and profiles all the same.
+. "$(dirname "$0")/test-subr.sh"
+require_root
+require_perf_events
+
+paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
+mlock=$(cat /proc/sys/kernel/perf_event_mlock_kb)
+at_exit "echo $paranoid >/proc/sys/kernel/perf_event_paranoid"
+at_exit "echo $mlock >/proc/sys/kernel/perf_event_mlock_kb"
+# Unprivileged system-wide CPU sampling (-1 would lift the limit too),
+# with room for 16 pages per CPU.
+echo 0 >/proc/sys/kernel/perf_event_paranoid
+echo 64 >/proc/sys/kernel/perf_event_mlock_kb
+
+mkdir "$tmp/out"
+chmod 755 "$tmp"
+chown 65534:65534 "$tmp/out"
+# The program runs as the same user, so its mappings can be read.
+setpriv --reuid=65534 --regid=65534 --clear-groups "$HOT631" 4 "$tmp/out/ready" &
+busy_pid=$!
+bg_track $busy_pid
+wait_for_file "$tmp/out/ready" 5
+rm "$tmp/out/ready"
+rc=0
+(ulimit -l 0 && exec setpriv --reuid=65534 --regid=65534 --clear-groups \
+    timeout -s KILL 30 "$PROFDROPD" --foreground --duration 2 \
+    --profiles cpu --pid $busy_pid --output-dir "$tmp/out") \
+    2>"$tmp/log" || rc=$?
+cat "$tmp/log"
+[ $rc = 0 ] || fail "profdropd exited with status $rc"
+grep -q 'ring shrunk from [0-9]* to [0-9]* pages by the locked-memory limit (kernel.perf_event_mlock_kb is 64' \
+    "$tmp/log" || fail "no warning naming kernel.perf_event_mlock_kb"
+f=$tmp/out/$(profiles "$tmp/out")
+[ -f "$f" ] || fail "no profile written"
+trace_lines "$f" >"$tmp/traces"
+hot631_named "$tmp/traces" "smaller rings"

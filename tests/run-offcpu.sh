@@ -65,18 +65,21 @@ fi
 grep -q "mount -t tracefs" "$tmp/log3" || fail "no fix named: $(cat "$tmp/log3")"
 echo "without tracefs: $(cat "$tmp/log3")"
 
-# Without switch records (before 4.3) switch-ins come from sched_switch
-# alone. Some kernels leave out switches away from the idle task there, so
-# two busy loops keep the CPUs from idling, and the worker's classified
-# waits are checked.
+# Without switch records (before 4.3; RHEL 7.3, emulated) switch-ins come
+# from sched_switch alone. Some kernels leave out switches away from the
+# idle task there, so two busy loops keep the CPUs from idling, and the
+# worker's classified waits are checked.
 mkdir "$tmp/noswitch"
 for i in 1 2; do
 	sh -c 'while :; do :; done' &
 	bg_track $!
 done
 start_program "$top_builddir/tests/waiter" 4 >/dev/null
-PROFDROP_NO_SWITCH_RECORDS=1 run_profdropd_log "$tmp/log4" --pid $prog_pid \
-    --frequency 99 --duration 2 --output-dir "$tmp/noswitch"
+PROFDROPD_WRAP="$top_builddir/tests/kemu -l $tmp/kemu.log rhel73 --" \
+    run_profdropd_log "$tmp/log4" --pid $prog_pid --frequency 99 \
+    --duration 2 --output-dir "$tmp/noswitch"
+grep -q 'the kernel lacks context_switch records' "$tmp/log4" ||
+    fail "the daemon did not fall back to sched_switch alone"
 off=$(ls "$tmp"/noswitch/offcpu-*.pb.gz)
 for w in sleep:wait_sleep io:wait_pipe lock:wait_lock; do
 	ns=$(sum_where "$off" 2 "comm=worker.*wait=${w%%:*}" "(^|;)${w#*:}(;|\$)")

@@ -50,15 +50,17 @@ for env in "" PROFDROP_NO_STACK_USER; do
 done
 stop_program
 
-# Without MMAP2 the daemon learns a new process's mappings from MMAP
-# records, which carry no inode: hot631 starts after the daemon.
+# Without MMAP2 (a 3.10 kernel, emulated) the daemon learns a new
+# process's mappings from MMAP records, which carry no inode: hot631
+# starts after the daemon.
 mkdir "$tmp/out"
-PROFDROP_NO_MMAP2=1
-export PROFDROP_NO_MMAP2
+PROFDROPD_WRAP="$top_builddir/tests/kemu -l $tmp/kemu.log 3.10 --"
 start_sampling "$tmp/pd.log" --frequency $hz --output-dir "$tmp/out"
-unset PROFDROP_NO_MMAP2
+PROFDROPD_WRAP=
+grep -q 'the kernel lacks mmap2 records' "$tmp/pd.log" ||
+    fail "the daemon did not fall back to MMAP records"
 start_program "$HOT631" $secs
 wait $prog_pid
 finish_profdropd "$tmp/pd.log" INT
 unwind_summary "$tmp/pd.log"
-check "PROFDROP_NO_MMAP2=1" "$tmp/out/$(profiles "$tmp/out")" -tagfocus=pid=$prog_pid
+check "MMAP records (3.10)" "$tmp/out/$(profiles "$tmp/out")" -tagfocus=pid=$prog_pid

@@ -20,6 +20,8 @@ if [ -z "$top_builddir" ]; then
 fi
 top_builddir=$(cd "$top_builddir" && pwd)
 PROFDROPD=$top_builddir/src/profdropd/profdropd
+# A command profdropd runs behind (tests/kemu), none by default.
+PROFDROPD_WRAP=
 HOT631=$top_builddir/tests/hot631
 
 fail() {
@@ -221,7 +223,7 @@ start_busy() {
 
 # run_profdropd ARGS...: run the daemon in the foreground, killed after 60 s.
 run_profdropd() {
-	timeout -s KILL 60 "$PROFDROPD" --foreground "$@"
+	timeout -s KILL 60 $PROFDROPD_WRAP "$PROFDROPD" --foreground "$@"
 }
 
 # start_profdropd ARGS...: run the daemon in the background with the default
@@ -229,10 +231,11 @@ run_profdropd() {
 # sets pd_pid.
 start_profdropd() {
 	if env --default-signal=INT true 2>/dev/null; then
-		env --default-signal=INT,QUIT "$PROFDROPD" --foreground "$@" &
+		env --default-signal=INT,QUIT $PROFDROPD_WRAP "$PROFDROPD" \
+		    --foreground "$@" &
 	else
 		perl -e '$SIG{INT} = $SIG{QUIT} = "DEFAULT"; exec @ARGV or die' \
-		    "$PROFDROPD" --foreground "$@" &
+		    $PROFDROPD_WRAP "$PROFDROPD" --foreground "$@" &
 	fi
 	pd_pid=$!
 	bg_track $pd_pid
@@ -284,8 +287,12 @@ stop_program() {
 wait_sampling() {
 	_ws_cpus=$(getconf _NPROCESSORS_ONLN)
 	_ws_n=0
-	until [ "$(ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'perf_event')" -ge "$_ws_cpus" ] &&
-	    grep -q poll "/proc/$1/wchan" 2>/dev/null; do
+	_ws_pid=$1
+	until [ "$(ls -l "/proc/$_ws_pid/fd" 2>/dev/null | grep -c 'perf_event')" -ge "$_ws_cpus" ] &&
+	    grep -q poll "/proc/$_ws_pid/wchan" 2>/dev/null; do
+		# Behind $PROFDROPD_WRAP (tests/kemu) the daemon is its child.
+		[ -z "$PROFDROPD_WRAP" ] ||
+		    _ws_pid=$(pgrep -n -P "$1" profdropd || echo "$1")
 		kill -0 "$1" 2>/dev/null || fail "profdropd exited before sampling"
 		[ $_ws_n -lt 200 ] || fail "profdropd was not sampling after 10 s"
 		sleep 0.05

@@ -606,7 +606,7 @@ acc_get_proc_name(unw_addr_space_t as, unw_word_t addr, char *buf,
 	return (-UNW_ENOINFO);
 }
 
-static unw_accessors_t accessors = {
+static const unw_accessors_t accessors = {
 	.find_proc_info = acc_find_proc_info,
 	.put_unwind_info = acc_put_unwind_info,
 	.get_dyn_info_list_addr = acc_get_dyn_info_list_addr,
@@ -664,7 +664,9 @@ unwind_space(struct unwinder *uw, struct proc *p)
 			proc_foreach(uw->procs, unwind_space_drop, &sd);
 		}
 		uw->nspaces++;
-		p->unwind = unw_create_addr_space(&accessors, 0);
+		/* libunwind copies them and never writes through the pointer. */
+		p->unwind = unw_create_addr_space((unw_accessors_t *)&accessors,
+		    0);
 		if (p->unwind == NULL)
 			fatalx("unw_create_addr_space failed");
 		unw_set_caching_policy(p->unwind, UNW_CACHE_GLOBAL);

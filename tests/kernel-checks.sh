@@ -80,6 +80,14 @@ check_kernel_run() {
 		done
 		assert_ge "$_kns" 1000000 "$_kn: worker's off-CPU ns labelled wait=$_kw"
 	done
+	# Wall time: the thread that only sleeps is in the wall profile for
+	# the whole run, two windows of 4 s.
+	_kws=0
+	for _kf in "$_kd"/wall-*.pb.gz; do
+		_kws=$((_kws + $(sum_where "$_kf" 1 'comm=sleeper' '')))
+	done
+	assert_near "$(awk "BEGIN { print $_kws / 1e9 }")" 8 0.8 \
+	    "$_kn: sleeper's wall seconds"
 	[ "$_ke" = yes ] || return 0
 	_kr=0
 	for _kf in "$_kd"/offcpu-*.pb.gz; do

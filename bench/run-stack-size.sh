@@ -15,7 +15,7 @@
 #
 # Environment: BENCH_SECONDS (20), BENCH_HZ (999), BENCH_RUNS (2),
 # BENCH_SIZES ("4096 8192 16384 32768 65528"),
-# BENCH_PROGRAMS ("deep40 deep60 deep64 hot631 busy"), PROFDROPD (src/profdropd),
+# BENCH_PROGRAMS ("deep40 deep60 deep64 hot631 busy"), PROFDROPD (src/profdropd/profdropd),
 # BENCH_KEEP=1 keeps the logs.
 
 . "$(dirname "$0")/common.sh"

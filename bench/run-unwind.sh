@@ -14,7 +14,7 @@
 # Needs root, gcc, GNU time and perf.
 #
 # Environment: BENCH_SECONDS (30), BENCH_HZ (999), BENCH_THREADS (2),
-# BENCH_ROTATE (10), BENCH_RUNS (2), PROFDROPD (src/profdropd),
+# BENCH_ROTATE (10), BENCH_RUNS (2), PROFDROPD (src/profdropd/profdropd),
 # BENCH_KEEP=1 keeps the logs.
 
 . "$(dirname "$0")/common.sh"

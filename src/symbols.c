@@ -28,7 +28,9 @@
 #define DMGL_PARAMS	(1 << 0)
 #define DMGL_ANSI	(1 << 1)
 char	*cplus_demangle_v3(const char *, int);
+#ifdef HAVE_RUST_DEMANGLE
 char	*rust_demangle(const char *, int);
+#endif
 
 #define SYMBOLS_MAX_DEPTH	64	/* DWARF scopes searched per address */
 
@@ -406,9 +408,14 @@ symbols_function(struct symbols *s, const char *raw)
 	memcpy(plain, raw, len);
 	plain[len] = '\0';
 	/* Rust's legacy names are C++ ones with a hash: try Rust first. */
-	if (plain[0] == '_' && (plain[1] == 'Z' || plain[1] == 'R') &&
-	    (demangled = rust_demangle(plain, DMGL_PARAMS | DMGL_ANSI)) == NULL)
-		demangled = cplus_demangle_v3(plain, DMGL_PARAMS | DMGL_ANSI);
+	if (plain[0] == '_' && (plain[1] == 'Z' || plain[1] == 'R')) {
+#ifdef HAVE_RUST_DEMANGLE
+		demangled = rust_demangle(plain, DMGL_PARAMS | DMGL_ANSI);
+#endif
+		if (demangled == NULL)
+			demangled = cplus_demangle_v3(plain,
+			    DMGL_PARAMS | DMGL_ANSI);
+	}
 	if (demangled != NULL) {
 		free(plain);
 		plain = demangled;

@@ -104,6 +104,12 @@ symbols_init(const struct pd_config *cfg)
 		fatalx("libelf: %s", elf_errmsg(-1));
 	if (cfg->debuginfod_urls != NULL)
 		setenv("DEBUGINFOD_URLS", cfg->debuginfod_urls, 1);
+#ifndef HAVE_DWFL_DEBUGINFOD
+	if (cfg->debuginfod_urls != NULL)
+		log_warnx("--debuginfod: this build's elfutils (before 0.178) "
+		    "has no debuginfod client; no debug information will be "
+		    "fetched");
+#endif
 	if (cfg->debuginfod_cache != NULL)
 		setenv("DEBUGINFOD_CACHE_PATH", cfg->debuginfod_cache, 1);
 	if (cfg->debuginfod_timeout != 0) {

@@ -10,6 +10,7 @@
 #     sh tests/run-kemu.sh --real
 . "$(dirname "$0")/test-subr.sh"
 require_root
+require_kemu
 
 KEMU=$top_builddir/tests/kemu
 PROBE=$top_builddir/tests/kemu-probe

@@ -15,6 +15,7 @@
 require_root
 require_perf_events
 require_go_pprof
+require_kemu
 
 debug=/sys/kernel/debug/tracing tracefs=/sys/kernel/tracing
 lacks316="context_switch records,comm_exec,mmap2 records,PERF_FLAG_FD_CLOEXEC"

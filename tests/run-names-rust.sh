@@ -9,6 +9,8 @@
 require_perf_events
 require_go_pprof
 require_rustc
+grep -q '^#define HAVE_RUST_DEMANGLE 1' "$top_builddir/config.h" ||
+    skip "this build has no Rust demangler (libiberty before binutils 2.34)"
 
 hz=499 secs=3
 echo "$(rustc --version)"

@@ -65,6 +65,7 @@ fi
 grep -q "mount -t tracefs" "$tmp/log3" || fail "no fix named: $(cat "$tmp/log3")"
 echo "without tracefs: $(cat "$tmp/log3")"
 
+require_kemu
 # Without switch records (before 4.3; RHEL 7.3, emulated) switch-ins come
 # from sched_switch alone. Some kernels leave out switches away from the
 # idle task there, so two busy loops keep the CPUs from idling, and the

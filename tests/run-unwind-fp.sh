@@ -50,6 +50,7 @@ for env in "" PROFDROP_NO_STACK_USER; do
 done
 stop_program
 
+require_kemu
 # Without MMAP2 (a 3.10 kernel, emulated) the daemon learns a new
 # process's mappings from MMAP records, which carry no inode: hot631
 # starts after the daemon.

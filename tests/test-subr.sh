@@ -254,6 +254,13 @@ wait_exit() {
 	wait "$1" || exit_rc=$?
 }
 
+# require_kemu: the kernel emulator, which needs seccomp user notification
+# (Linux 5.5) in the kernel and in the build's headers.
+require_kemu() {
+	[ -x "$top_builddir/tests/kemu" ] ||
+	    skip "tests/kemu was not built: the build host's headers lack seccomp user notification (Linux 5.5)"
+}
+
 require_perf_tool() {
 	command -v perf >/dev/null 2>&1 ||
 	    fail "perf not found: install linux-perf"

@@ -7,7 +7,6 @@
 # the toolchain was built, whatever the program asks for.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 require_rustc
 
 hz=499 secs=3

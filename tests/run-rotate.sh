@@ -3,7 +3,6 @@
 # never a partial file in sight.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 
 hz=199 secs=7 rot=2
 start_busy $((secs + 3))

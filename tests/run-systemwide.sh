@@ -3,7 +3,6 @@
 . "$(dirname "$0")/test-subr.sh"
 require_root
 require_perf_events
-require_go_pprof
 
 start_busy 6
 start_busy 6 busy631

@@ -32,6 +32,13 @@ assert_ge "$sum" 90 "hot_a+hot_b+hot_c % of all samples"
 assert_near "$(pct "$a" "$sum")" 60 5 "hot_a % of the three"
 assert_near "$(pct "$b" "$sum")" 30 5 "hot_b % of the three"
 assert_near "$(pct "$c" "$sum")" 10 5 "hot_c % of the three"
+# go tool pprof -top, the independent reader, rounds the same shares.
+for share in hot_a:$a hot_b:$b hot_c:$c; do
+	go=$(gopprof_flat_share "$f" ${share%%:*})
+	echo "${share%%:*}: ${share#*:}% of all samples; go tool pprof -top: $go%"
+	[ "$go" = "${share#*:}" ] ||
+	    fail "${share%%:*}: ${share#*:}% of all samples, go tool pprof -top says $go%"
+done
 
 # Nearly every sample in a leaf must unwind through its whole chain to main.
 for chain in "hot_a caller_a run_loop main" "hot_b caller_b mid_b run_loop main" \

@@ -5,7 +5,6 @@
 # the mangled name is kept as the function's system name.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 
 hz=499 secs=4
 method='ns::Type<double>::method(int)'

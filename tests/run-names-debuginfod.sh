@@ -6,7 +6,6 @@
 # on time: frames unnamed, every request cut at --debuginfod-timeout.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 command -v debuginfod >/dev/null 2>&1 && command -v debuginfod-find >/dev/null 2>&1 ||
     fail "debuginfod not found: install debuginfod (contrib/install-deps.sh)"
 unset DEBUGINFOD_URLS

@@ -4,7 +4,6 @@
 # line of the call.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 
 hz=499 secs=3
 src=$srcdir/inlined.c

@@ -4,7 +4,6 @@
 # appended after the daemon has read the map is named too.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 
 hz=499 rot=2 secs=9
 start_program "$top_builddir/tests/jit" $((secs + 5)) "$tmp/ready" "$tmp/late"

@@ -5,7 +5,6 @@
 # line naming the option.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 
 hz=199 secs=3
 start_program "$HOT631" $((secs + 5))

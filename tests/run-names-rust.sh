@@ -7,7 +7,6 @@
 # the toolchain was built, whatever the program asks for.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 require_rustc
 grep -q '^#define HAVE_RUST_DEMANGLE 1' "$top_builddir/config.h" ||
     skip "this build has no Rust demangler (libiberty before binutils 2.34)"

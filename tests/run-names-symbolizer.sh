@@ -5,7 +5,6 @@
 . "$(dirname "$0")/test-subr.sh"
 require_root
 require_perf_events
-require_go_pprof
 unset DEBUGINFOD_URLS
 
 hz=499 rot=1 secs=6

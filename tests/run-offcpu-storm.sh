@@ -4,7 +4,6 @@
 . "$(dirname "$0")/test-subr.sh"
 require_root
 require_perf_events
-require_go_pprof
 mount_tracefs
 command -v /usr/bin/time >/dev/null ||
     fail "/usr/bin/time is missing: install time (contrib/install-deps.sh)"

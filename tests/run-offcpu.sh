@@ -37,6 +37,12 @@ for w in sleep:wait_sleep:sleep io:wait_pipe:pipe lock:wait_lock:lock; do
 	    "ms off-CPU per round in $fn"
 	assert_ge "$(pct "$right" "$all")" 90 "% of $fn's off-CPU time labelled wait=$class"
 done
+# go tool pprof, the independent reader, sees the same off-CPU time in wait_sleep.
+ns=$(sum_where "$off" 2 'comm=worker' '(^|;)wait_sleep(;|$)')
+gopprof -raw -tagfocus='comm=^worker$' -focus='^wait_sleep$' "$off" >/dev/null
+go=$(awk '/^ +[0-9]+ +[0-9]+: / { s += $2 } END { printf "%.0f\n", s }' "$tmp/pprof.out")
+echo "off-CPU ns in wait_sleep: $ns; go tool pprof: $go"
+[ "$ns" = "$go" ] || fail "off-CPU ns in wait_sleep: $ns, go tool pprof says $go"
 
 # The worker's CPU and off-CPU time add up to its wall time.
 on=$(sum_where "$cpu" 2 'comm=worker' '')

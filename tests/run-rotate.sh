@@ -3,7 +3,6 @@
 # never a partial file in sight.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 
 hz=199 secs=7 rot=2
 start_busy $((secs + 3))
@@ -48,9 +47,8 @@ for name in $files; do
 	t=$(date -u -d "$(echo "$stamp" |
 	    sed 's/^\(....\)\(..\)\(..\)T\(..\)\(..\)\(..\)Z$/\1-\2-\3 \4:\5:\6/')" +%s) ||
 	    fail "bad time stamp in $name"
-	pt=$(gopprof -raw "$f" | sed -n 's/^Time: \([0-9-]* [0-9:.]*\) .*/\1/p')
-	[ -n "$pt" ] || fail "$name has no start time (time_nanos)"
-	start=$(date -u -d "$pt" +%s.%N)
+	start=$(profile_time "$f")
+	[ -n "$start" ] || fail "$name has no start time (time_nanos)"
 	assert_near "$start" "$t.5" 0.5 "$name: start time in the profile vs the name"
 	gap=$(awk -v a="$start" -v b="$prev" 'BEGIN { printf "%.3f\n", a - b }')
 	i=$((i + 1))

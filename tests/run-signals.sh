@@ -2,7 +2,6 @@
 # SIGTERM and SIGINT: the daemon writes the window it is in and exits 0.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 
 hz=199
 start_busy 15

@@ -3,7 +3,6 @@
 . "$(dirname "$0")/test-subr.sh"
 require_root
 require_perf_events
-require_go_pprof
 
 start_busy 6
 start_busy 6 busy631
@@ -26,10 +25,10 @@ done
 
 # Kernel frames: locations at kernel addresses whose function is a kallsyms
 # text symbol.
-gopprof -raw "$f" >"$tmp/raw"
+raw_locations "$f" >"$tmp/raw"
 awk '$2 ~ /^[tTwW]$/ { print $3 }' /proc/kallsyms | sort -u >"$tmp/ksyms"
-awk '/^Locations/ { loc = 1; next } /^Mappings/ { loc = 0 }
-     loc && length($2) == 18 && $2 ~ /^0xffff/ { print $4 }' "$tmp/raw" | sort -u >"$tmp/kframes"
+awk -F '\t' 'length($1) == 18 && $1 ~ /^0xffff/ { print $2 }' "$tmp/raw" |
+    sort -u >"$tmp/kframes"
 kframes=$(grep -c . "$tmp/kframes" || true)
 named=$(comm -12 "$tmp/kframes" "$tmp/ksyms" | grep -c . || true)
 echo "kernel functions: $kframes, e.g. $(comm -12 "$tmp/kframes" "$tmp/ksyms" |
@@ -41,8 +40,7 @@ assert_ge "$(pct "$named" "$kframes")" 90 "% of kernel functions with a kallsyms
 mkdir "$tmp/nokernel"
 run_profdropd --frequency 199 --duration 2 --no-kernel --profiles cpu \
     --output-dir "$tmp/nokernel"
-gopprof -raw "$tmp"/nokernel/cpu-*.pb.gz >"$tmp/raw2"
-nk=$(awk '/^Locations/ { loc = 1; next } /^Mappings/ { loc = 0 }
-     loc && length($2) == 18 && $2 ~ /^0xffff/' "$tmp/raw2" | grep -c . || true)
+raw_locations "$(ls "$tmp"/nokernel/cpu-*.pb.gz)" >"$tmp/raw2"
+nk=$(awk -F '\t' 'length($1) == 18 && $1 ~ /^0xffff/' "$tmp/raw2" | grep -c . || true)
 echo "--no-kernel: kernel locations: $nk"
 [ "$nk" = 0 ] || fail "--no-kernel: $nk locations at kernel addresses"

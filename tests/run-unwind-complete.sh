@@ -5,7 +5,6 @@
 # and entry code without CFI; the daemon counts those stacks complete.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 
 hz=499 secs=4
 bin=$top_builddir/tests

@@ -7,7 +7,6 @@
 . "$(dirname "$0")/test-subr.sh"
 require_root
 require_perf_events
-require_go_pprof
 unset PROFDROP_NO_DEBUG_FRAME
 
 hz=499 secs=4

@@ -4,7 +4,6 @@
 # and never pretends to have reached the entry point.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 
 hz=499 secs=3 levels=40
 start_program "$top_builddir/tests/deep" $((2 * secs + 5)) $levels

@@ -7,7 +7,6 @@
 # processes keep libunwind state, and dropping it costs no completeness.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 
 hz=499 secs=4
 cc1=$(${CC:-cc} -print-prog-name=cc1)

@@ -6,7 +6,6 @@
 . "$(dirname "$0")/test-subr.sh"
 require_root
 require_perf_events
-require_go_pprof
 
 hz=499 secs=3
 cp "$top_builddir/tests/hot631-nofp" "$tmp/hot-up"

@@ -4,7 +4,6 @@
 # where the time goes.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
-require_go_pprof
 require_perf_tool
 
 hz=499 secs=4

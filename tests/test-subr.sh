@@ -23,6 +23,7 @@ PROFDROPD=$top_builddir/src/profdropd/profdropd
 # A command profdropd runs behind (tests/kemu), none by default.
 PROFDROPD_WRAP=
 HOT631=$top_builddir/tests/hot631
+PDREAD=$top_builddir/tests/pdread
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -59,7 +60,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/profdrop-test.XXXXXX")
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-for p in "$PROFDROPD" "$HOT631"; do
+for p in "$PROFDROPD" "$HOT631" "$PDREAD"; do
 	[ -x "$p" ] || fail "$p is missing: build it first (make check)"
 done
 
@@ -86,6 +87,8 @@ require_go_pprof() {
 
 # go tool pprof offline: no network, no writes to the real HOME, and the
 # function names as written by profdropd (never re-symbolized from binaries).
+# The tests read profiles with pdread; go tool pprof is the independent
+# reader some of them check it against.
 # Output goes through a file so that a failure stops the test even inside $().
 gopprof() {
 	mkdir -p "$tmp/home" "$tmp/nobin"
@@ -99,15 +102,11 @@ gopprof() {
 	cat "$tmp/pprof.out"
 }
 
-# pprof_top FILE [FLAGS...]
-pprof_top() {
-	f=$1; shift
-	gopprof -top -nodecount=200 "$@" "$f"
-}
-
-# flat_share FILE FUNC: FUNC's flat percentage of all samples (0 if absent).
-flat_share() {
-	pprof_top "$1" -sample_index=samples -nodefraction=0 >/dev/null
+# gopprof_flat_share FILE FUNC: FUNC's flat percentage of all samples (0
+# if absent), from go tool pprof -top.
+gopprof_flat_share() {
+	gopprof -top -nodecount=200 -sample_index=samples -nodefraction=0 \
+	    "$1" >/dev/null
 	awk -v fn="$2" '
 		/^ *flat  *flat%/ { body = 1; next }
 		body { name = $0; sub(/^ *[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +/, "", name)
@@ -115,32 +114,39 @@ flat_share() {
 		END { print s + 0 }' "$tmp/pprof.out"
 }
 
-# sample_count FILE: number of samples in the profile.
-sample_count() {
-	pprof_top "$1" -sample_index=samples >/dev/null
-	sed -n 's/^Showing nodes accounting for .* of \([0-9]*\) total$/\1/p' "$tmp/pprof.out"
+# pdread MODE FILE ARGS...: what tests/pdread reads of profile FILE, as go
+# tool pprof -symbolize=none shows it; see tests/pdread.c.  Output goes
+# through a file so that a failure stops the test even inside $().
+pdread() {
+	"$PDREAD" "$@" >"$tmp/pdread.out" 2>"$tmp/pdread.err" || {
+		cat "$tmp/pdread.err" >&2
+		fail "cannot read $2: pdread $1 failed"
+	}
+	cat "$tmp/pdread.out"
 }
 
+# flat_share FILE FUNC: FUNC's flat percentage of all samples (0 if absent),
+# rounded as go tool pprof -top -sample_index=samples -nodefraction=0
+# rounds it: the samples FUNC is the leaf of, summed over the rows named
+# FUNC ("NAME (inline)" for a function always inlined).
+flat_share() { pdread flat "$1" "$2"; }
+
+# sample_count FILE: number of samples in the profile.
+sample_count() { pdread total "$1"; }
+
 # tag_values FILE KEY: the values of label KEY, one per line.
-tag_values() {
-	gopprof -tags "$1" >/dev/null
-	awk -v key="$2" '
-		/^ [^ ].*: Total / { cur = $1; next }
-		cur == key ":" && /\): / { sub(/^[^)]*\): /, ""); print }' "$tmp/pprof.out"
-}
+tag_values() { pdread tags "$1" "$2"; }
 
 # stack_samples FILE FRAME...: samples whose stack, leaf first, begins with
 # the frames given.
 stack_samples() {
-	f=$1; shift
-	gopprof -traces -sample_index=samples "$f" >/dev/null
-	awk -v want="$*" '
-		function flush() { if (index(st " ", want " ") == 1) s += n; st = "" }
-		/^-+\+-+$/ { flush(); lab = 1; next }
-		lab && $1 ~ /:$/ { next }
-		lab { lab = 0; n = $1; sub(/^ *[^ ]+ +/, ""); st = $0; next }
-		st != "" { sub(/^ +/, ""); st = st " " $0 }
-		END { flush(); print s + 0 }' "$tmp/pprof.out"
+	_sk_f=$1
+	shift
+	trace_lines "$_sk_f" >"$tmp/stack.traces"
+	awk -F '\t' -v want="$*" '
+		{ st = $2; for (i = 3; i <= NF; i++) st = st " " $i }
+		index(st " ", want " ") == 1 { s += $1 }
+		END { print s + 0 }' "$tmp/stack.traces"
 }
 
 # assert_near ACTUAL EXPECTED TOL MSG
@@ -365,33 +371,12 @@ unwind_summary() {
 	    "$(window_counter "$1" failed) failed"
 }
 
-# trace_lines PROFILE [PPROF-FLAGS...]: the profile's stacks, one line per
-# stack: its sample count, then its frames leaf first, all tab-separated.
-# The other trace helpers read and write this form.
-trace_lines() {
-	_tl_f=$1
-	shift
-	gopprof -traces -sample_index=samples "$@" "$_tl_f" >/dev/null
-	awk '
-		function flush() { if (st != "") print st; st = "" }
-		/^-+\+-+$/ { flush(); lab = 1; next }
-		lab && $1 ~ /:$/ { next }
-		lab {
-			lab = 0
-			if ($1 !~ /^[0-9]+$/) {
-				print "trace_lines: bad count: " $0 >"/dev/stderr"
-				exit 1
-			}
-			n = $1
-			sub(/^ *[^ ]+ +/, "")
-			st = n "\t" $0
-			next
-		}
-		st != "" { sub(/^ +/, ""); st = st "\t" $0 }
-		END { flush() }' "$tmp/pprof.out" >"$tmp/traces.out" ||
-	    fail "cannot read the traces of $_tl_f"
-	cat "$tmp/traces.out"
-}
+# trace_lines PROFILE [-tagfocus=FILTER]: the profile's stacks, one line
+# per sample, as go tool pprof -traces shows them: its sample count, then
+# its frames leaf first, a function inlined into the next frame "NAME
+# (inline)", all tab-separated. The other trace helpers read and write
+# this form.
+trace_lines() { pdread traces "$@"; }
 
 # perf_trace_lines PERF-DATA: perf record's call graphs in trace_lines form,
 # one line per sample.
@@ -470,46 +455,11 @@ trace_share() {
 	pct "$(trace_count "$tmp/share.out")" "$(trace_count "$_tsh_in")"
 }
 
-# raw_samples FILE: one line per sample from `go tool pprof -raw`:
-# "VALUE VALUE...|key=value key=value...|frame;frame;..." with the frames
-# leaf first (inlined functions innermost first). Names must not hold
-# spaces (C symbols).
-raw_samples() {
-	gopprof -raw "$1" >/dev/null
-	awk '
-		/^Samples:/ { part = "s"; next }
-		/^Locations/ { part = "l"; next }
-		/^Mappings/ { part = "" }
-		part == "s" && /^ +[0-9]+( +[0-9]+)*: / {
-			n++
-			split($0, a, ":")
-			val[n] = a[1]; sub(/^ +/, "", val[n]); gsub(/ +/, " ", val[n])
-			locs[n] = a[2]; sub(/^ +/, "", locs[n]); sub(/ +$/, "", locs[n])
-			next
-		}
-		part == "s" && /^ +[a-z_]+:\[/ {
-			for (i = 1; i <= NF; i++) {
-				kv = $i; sub(/:\[/, "=", kv); sub(/\]$/, "", kv)
-				lab[n] = lab[n] (lab[n] == "" ? "" : " ") kv
-			}
-			next
-		}
-		part == "l" && /^ +[0-9]+: / {
-			id = $1; sub(/:$/, "", id)
-			fn[id] = $4
-			next
-		}
-		part == "l" && /^ +[^ ]/ { fn[id] = fn[id] ";" $1 }
-		END {
-			for (s = 1; s <= n; s++) {
-				k = split(locs[s], l, " ")
-				st = ""
-				for (i = 1; i <= k; i++)
-					st = st (i > 1 ? ";" : "") fn[l[i]]
-				print val[s] "|" lab[s] "|" st
-			}
-		}' "$tmp/pprof.out"
-}
+# raw_samples FILE: one line per sample, as `go tool pprof -raw` lists
+# them: "VALUE VALUE...|key=value key=value...|frame;frame;..." with the
+# string labels sorted, then the numeric ones, and the frames leaf first
+# (inlined functions innermost first).
+raw_samples() { pdread samples "$1"; }
 
 # sum_where FILE COLUMN LABEL-REGEX FRAME-REGEX: the sum of value COLUMN
 # (1-based) over samples whose labels and frames match.
@@ -519,127 +469,28 @@ sum_where() {
 		END { printf "%.0f\n", t }'
 }
 
-# raw_traces FILE [PPROF-FLAGS...]: the profile's samples in trace_lines
-# form, read from `go tool pprof -raw`: names may hold spaces, a function
-# inlined into the next frame is "NAME (inline)" and a location without a
-# function is its address.
-raw_traces() { _raw_read traces "$@"; }
-# raw_line_traces FILE [PPROF-FLAGS...]: raw_traces with every frame
+# raw_traces FILE [-tagfocus=FILTER]: the profile's samples in trace_lines
+# form as `go tool pprof -raw` lists them, counted in the first sample
+# type: a function inlined into the next frame is "NAME (inline)" and a
+# location without lines is its address.
+raw_traces() { pdread raw-traces "$@"; }
+# raw_line_traces FILE [-tagfocus=FILTER]: raw_traces with every frame
 # followed by " FILE:LINE".
-raw_line_traces() { _raw_read lines "$@"; }
-# raw_functions FILE [PPROF-FLAGS...]: the functions the profile's
-# locations name, one a line: NAME, a tab, SYSTEM-NAME.
-raw_functions() { _raw_read functions "$@"; }
-
-_raw_read() {
-	_rr_mode=$1 _rr_f=$2
-	shift 2
-	gopprof -raw "$@" "$_rr_f" >/dev/null
-	awk -v mode="$_rr_mode" '
-		# "NAME FILE:LINE s=START[(SYSTEM-NAME)]" into name, sys, where.
-		function parse(s,   t) {
-			name = s; sys = ""; where = ""
-			if (!match(s, / s=[0-9]+(\([^ ]*\))?$/))
-				return
-			t = substr(s, RSTART + 1)
-			s = substr(s, 1, RSTART - 1)
-			if (match(t, /\(.*\)$/))
-				sys = substr(t, RSTART + 1, RLENGTH - 2)
-			match(s, / [^ ]*$/)
-			where = substr(s, RSTART + 1)
-			name = substr(s, 1, RSTART - 1)
-			if (sys == "")
-				sys = name
-		}
-		function line(id, s) {
-			parse(s)
-			n = ++nline[id]
-			fn[id, n] = name
-			fw[id, n] = mode == "lines" ? " " where : ""
-			if (mode == "functions" && !((name, sys) in seen)) {
-				seen[name, sys] = 1
-				print name "\t" sys
-			}
-		}
-		/^Samples:/ { part = "s"; next }
-		/^Locations/ { part = "l"; next }
-		/^Mappings/ { part = "" }
-		part == "s" && /^ +[0-9]+( +[0-9]+)*: / {
-			nsamp++
-			split($0, a, ":")
-			split(a[1], v, " ")
-			cnt[nsamp] = v[1]
-			locs[nsamp] = a[2]
-			next
-		}
-		part == "l" && /^ +[0-9]+: 0x/ {
-			id = $1
-			sub(/:$/, "", id)
-			addr[id] = $2
-			s = $0
-			sub(/^ +[0-9]+: 0x[0-9a-f]+ (M=[0-9]+ )?(\[F\] )?/, "", s)
-			if (s != "")
-				line(id, s)
-			next
-		}
-		part == "l" && /^ +[^ ]/ { s = $0; sub(/^ +/, "", s); line(id, s) }
-		END {
-			if (mode == "functions")
-				exit
-			for (i = 1; i <= nsamp; i++) {
-				k = split(locs[i], l, " ")
-				st = cnt[i]
-				for (j = 1; j <= k; j++) {
-					if (!(l[j] in nline)) {
-						st = st "\t" addr[l[j]]
-						continue
-					}
-					for (m = 1; m <= nline[l[j]]; m++)
-						st = st "\t" fn[l[j], m] \
-						    (m < nline[l[j]] ? " (inline)" : "") \
-						    fw[l[j], m]
-				}
-				print st
-			}
-		}' "$tmp/pprof.out" >"$tmp/raw.out" ||
-	    fail "cannot read go tool pprof -raw $* $_rr_f"
-	cat "$tmp/raw.out"
-}
+raw_line_traces() { pdread raw-lines "$@"; }
+# raw_functions FILE: the functions the profile's locations name, one a
+# line: NAME, a tab, SYSTEM-NAME.
+raw_functions() { pdread functions "$@"; }
+# raw_locations FILE: the profile's locations, one a line: the address
+# (0x...), a tab, the function of its innermost line.
+raw_locations() { pdread locations "$1"; }
 
 # profile_string_field FILE NUMBER: the string that the profile's field
-# NUMBER (7 drop_frames, 8 keep_frames) indexes, read from the protobuf
-# itself; empty when unset.
-profile_string_field() {
-	gzip -dc "$1" | perl -e '
-		binmode STDIN;
-		local $/;
-		my $d = <STDIN>;
-		my ($i, @str, %num) = (0);
-		sub varint {
-			my ($v, $s, $b) = (0, 0);
-			do {
-				die "truncated\n" if $i >= length $d;
-				$b = ord(substr($d, $i++, 1));
-				$v |= ($b & 0x7f) << $s;
-				$s += 7;
-			} while ($b & 0x80);
-			return $v;
-		}
-		while ($i < length $d) {
-			my $key = varint();
-			my ($f, $t) = ($key >> 3, $key & 7);
-			if ($t == 0) { $num{$f} = varint(); }
-			elsif ($t == 1) { $i += 8; }
-			elsif ($t == 5) { $i += 4; }
-			elsif ($t == 2) {
-				my $n = varint();
-				push @str, substr($d, $i, $n) if $f == 6;
-				$i += $n;
-			} else { die "wire type $t\n"; }
-		}
-		print defined $num{$ARGV[0]} ? $str[$num{$ARGV[0]}] : "", "\n";
-	' "$2" || fail "cannot decode $1"
-}
+# NUMBER (7 drop_frames, 8 keep_frames) indexes; empty when unset.
+profile_string_field() { pdread field "$1" "$2"; }
+
+# profile_time FILE: the profile's start time (time_nanos) in seconds since
+# the epoch, SECONDS.NANOSECONDS; empty when unset.
+profile_time() { pdread time "$1"; }
 
 require_rustc() {
 	command -v rustc >/dev/null 2>&1 ||

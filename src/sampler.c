@@ -50,6 +50,44 @@ sampler_first_cpu(const struct sampler *s)
 }
 
 /*
+ * Open attr on one CPU with a ring of pages pages into r. When the
+ * locked-memory limit makes the ring smaller, say so, and open the event
+ * again with the wakeup watermark at a quarter of the ring it got, not of
+ * the one asked for: past its end the kernel would never wake the loop.
+ */
+static int
+sampler_open_ring(struct sampler *s, struct perf_attr *attr, int cpu,
+    size_t pages, struct ring *r, char **cause)
+{
+	size_t	 got = pages;
+	int	 fd, mlock_kb = -1;
+
+	if ((fd = kernel_event_open(s->features, attr, cpu, cause)) == -1)
+		return (-1);
+	if (ring_open(r, fd, cpu, &got, cause) != 0) {
+		close(fd);
+		return (-1);
+	}
+	if (got == pages)
+		return (fd);
+	kernel_sysctl_int("/proc/sys/kernel/perf_event_mlock_kb", &mlock_kb);
+	log_warnx("cpu %d: ring shrunk from %zu to %zu pages by the "
+	    "locked-memory limit (kernel.perf_event_mlock_kb is %d, and ulimit "
+	    "-l); expect lost records at high rates", cpu, pages, got,
+	    mlock_kb);
+	ring_close(r);
+	if (attr->wakeup_watermark > got * getpagesize() / 4)
+		attr->wakeup_watermark = got * getpagesize() / 4;
+	if ((fd = kernel_event_open(s->features, attr, cpu, cause)) == -1)
+		return (-1);
+	if (ring_open(r, fd, cpu, &got, cause) != 0) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
  * Open attr on every online CPU, each with a ring of pages pages whose
  * records go to handle(arg, ...).
  */
@@ -58,8 +96,7 @@ sampler_add(struct sampler *s, struct perf_attr *attr, size_t pages,
     record_fn handle, void *arg, char **cause)
 {
 	struct ring	*r;
-	size_t		 got;
-	int		 i, fd, first = s->nrings, mlock_kb;
+	int		 i, fd, first = s->nrings;
 
 	s->rings = xreallocarray(s->rings, s->nrings + s->ncpus,
 	    sizeof *s->rings);
@@ -68,24 +105,10 @@ sampler_add(struct sampler *s, struct perf_attr *attr, size_t pages,
 	s->heap = xreallocarray(s->heap, s->nrings + s->ncpus,
 	    sizeof *s->heap);
 	for (i = 0; i < s->ncpus; i++) {
-		if ((fd = kernel_event_open(s->features, attr, s->cpus[i],
+		r = &s->rings[s->nrings];
+		if ((fd = sampler_open_ring(s, attr, s->cpus[i], pages, r,
 		    cause)) == -1)
 			return (-1);
-		r = &s->rings[s->nrings];
-		got = pages;
-		if (ring_open(r, fd, s->cpus[i], &got, cause) != 0) {
-			close(fd);
-			return (-1);
-		}
-		if (got != pages) {
-			mlock_kb = -1;
-			kernel_sysctl_int("/proc/sys/kernel/perf_event_mlock_kb",
-			    &mlock_kb);
-			log_warnx("cpu %d: ring shrunk from %zu to %zu pages by "
-			    "the locked-memory limit (kernel.perf_event_mlock_kb "
-			    "is %d, and ulimit -l); expect lost records at high "
-			    "rates", s->cpus[i], pages, got, mlock_kb);
-		}
 		s->pfds[s->nrings].fd = fd;
 		s->pfds[s->nrings].events = POLLIN;
 		s->nrings++;

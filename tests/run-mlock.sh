@@ -1,7 +1,8 @@
 #!/bin/sh
 # Locked memory for the rings: a user whose limit (kernel.perf_event_mlock_kb
 # per CPU, and ulimit -l) is smaller than the rings gets smaller rings, a
-# warning that names the setting, and profiles all the same.
+# warning that names the setting, and profiles all the same (of callchains
+# the kernel walks: a 32 KiB stack copy would not fit in such a ring).
 . "$(dirname "$0")/test-subr.sh"
 require_root
 require_perf_events
@@ -27,7 +28,7 @@ rm "$tmp/out/ready"
 rc=0
 (ulimit -l 0 && exec setpriv --reuid=65534 --regid=65534 --clear-groups \
     timeout -s KILL 30 "$PROFDROPD" --foreground --duration 2 \
-    --profiles cpu --pid $busy_pid --output-dir "$tmp/out") \
+    --profiles cpu --unwind fp --pid $busy_pid --output-dir "$tmp/out") \
     2>"$tmp/log" || rc=$?
 cat "$tmp/log"
 [ $rc = 0 ] || fail "profdropd exited with status $rc"

@@ -48,7 +48,7 @@ check() {
 		cat "$tmp/$_name.loops" >&2
 		fail "$_name: the modules call each other in a cycle"
 	fi
-	echo "$_name: no cycle; lowest layer last: $(tac "$tmp/$_name.order" | paste -sd ' ' -)"
+	echo "$_name: no cycle; from the lowest layer up: $(tac "$tmp/$_name.order" | paste -sd ' ' -)"
 }
 
 check libprofdrop "$lib"

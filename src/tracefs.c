@@ -44,23 +44,30 @@ tracefs_field(const char *line, const char *name, struct tp_field *field)
 	return (1);
 }
 
-/* The letters of prev_state, from the print format's flag table. */
+/*
+ * The letters of prev_state, from the print format's flag table: entries
+ * "{ 0x00000001, "S" }" on newer kernels, "{ 1, "S"}" on 3.10 and 4.4.
+ */
 static void
 tracefs_states(const char *fmt, struct switch_format *sf)
 {
 	const char	*p = fmt;
+	char		*end;
 	unsigned long	 mask;
-	char		 letter;
 
 	sf->nstates = 0;
-	while ((p = strstr(p, "{ 0x")) != NULL &&
+	while ((p = strstr(p, "{ ")) != NULL &&
 	    sf->nstates < sizeof sf->states / sizeof sf->states[0]) {
-		if (sscanf(p, "{ 0x%lx, \"%c\" }", &mask, &letter) == 2) {
-			sf->states[sf->nstates].mask = mask;
-			sf->states[sf->nstates].letter = letter;
-			sf->nstates++;
-		}
-		p++;
+		p += 2;
+		if (*p < '0' || *p > '9')
+			continue;
+		mask = strtoul(p, &end, 0);
+		if (end[0] != ',' || end[1] != ' ' || end[2] != '"' ||
+		    end[3] == '\0' || end[4] != '"' || mask == 0)
+			continue;
+		sf->states[sf->nstates].mask = mask;
+		sf->states[sf->nstates].letter = end[3];
+		sf->nstates++;
 	}
 }
 

@@ -80,6 +80,13 @@ check_kernel_run() {
 		done
 		assert_ge "$_kns" 1000000 "$_kn: worker's off-CPU ns labelled wait=$_kw"
 	done
+	# The state letters come from the kernel's own format file.
+	_kss=0 _ksa=0
+	for _kf in "$_kd"/offcpu-*.pb.gz; do
+		_kss=$((_kss + $(sum_where "$_kf" 2 'comm=worker.*state=S.*wait=sleep' '')))
+		_ksa=$((_ksa + $(sum_where "$_kf" 2 'comm=worker.*wait=sleep' '')))
+	done
+	assert_ge "$(pct $_kss $_ksa)" 90 "$_kn: % of the worker's sleep in state S"
 	# Wall time: the thread that only sleeps is in the wall profile for
 	# the whole run, two windows of 4 s.
 	_kws=0

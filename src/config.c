@@ -66,6 +66,73 @@ config_number(const char *key, const char *arg, unsigned long long min,
 	return (0);
 }
 
+/*
+ * A number with an optional unit from units (name and factor pairs, NULL
+ * ended); a plain number counts in factor plain. hint says what to give.
+ */
+static int
+config_unit(const char *key, const char *arg, const char *const *names,
+    const unsigned long long *factors, unsigned long long plain,
+    unsigned long long min, unsigned long long max, const char *hint,
+    unsigned long long *out, char **cause)
+{
+	unsigned long long	 v, f = plain;
+	char			*end;
+	size_t			 i;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || end == arg)
+		goto bad;
+	if (*end != '\0') {
+		for (i = 0; names[i] != NULL; i++) {
+			if (strcmp(end, names[i]) == 0)
+				break;
+		}
+		if (names[i] == NULL)
+			goto bad;
+		f = factors[i];
+	}
+	if (errno == ERANGE || v > ULLONG_MAX / f || v * f < min ||
+	    v * f > max) {
+		xasprintf(cause, "--%s %s: out of range; %s", key, arg, hint);
+		return (-1);
+	}
+	*out = v * f;
+	return (0);
+bad:
+	xasprintf(cause, "--%s %s: not a number with a unit; %s", key, arg,
+	    hint);
+	return (-1);
+}
+
+/* Seconds: a plain number, or one with s, m, h or d. */
+int
+config_duration(const char *key, const char *arg, unsigned long long min,
+    unsigned long long max, const char *hint, unsigned long long *out,
+    char **cause)
+{
+	static const char *const names[] = { "s", "m", "h", "d", NULL };
+	static const unsigned long long factors[] = { 1, 60, 3600, 86400 };
+
+	return (config_unit(key, arg, names, factors, 1, min, max, hint, out,
+	    cause));
+}
+
+/* Bytes: a number of plain bytes each, or one with KiB, MiB or GiB. */
+int
+config_size(const char *key, const char *arg, unsigned long long plain,
+    unsigned long long min, unsigned long long max, const char *hint,
+    unsigned long long *out, char **cause)
+{
+	static const char *const names[] = { "KiB", "MiB", "GiB", NULL };
+	static const unsigned long long factors[] = { 1ULL << 10, 1ULL << 20,
+	    1ULL << 30 };
+
+	return (config_unit(key, arg, names, factors, plain, min, max, hint,
+	    out, cause));
+}
+
 static int
 config_pids(struct pd_config *cfg, const char *arg, char **cause)
 {
@@ -295,10 +362,11 @@ pd_config_set(struct pd_config *cfg, const char *key, const char *value,
 		return (config_stack_size(key, value, &cfg->offcpu_stack_size,
 		    cause));
 	else if (strcmp(key, "unwind-memory") == 0) {
-		if (config_number(key, value, 1, 65536, "give 1 to 65536 MiB",
+		if (config_size(key, value, 1 << 20, 1 << 20, 65536ULL << 20,
+		    "give 1 to 65536 MiB (a plain number is MiB; or KiB, GiB)",
 		    &v, cause) != 0)
 			return (-1);
-		cfg->unwind_memory = (size_t)v << 20;
+		cfg->unwind_memory = v;
 	} else if (strcmp(key, "offcpu-min-us") == 0) {
 		if (config_number(key, value, 0, 60000000, "give 0 to 60000000 "
 		    "microseconds", &v, cause) != 0)

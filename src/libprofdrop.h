@@ -88,6 +88,12 @@ uint64_t	 hash_bytes(const void *, size_t, uint64_t);
 int		 config_number(const char *, const char *, unsigned long long,
 		     unsigned long long, const char *, unsigned long long *,
 		     char **);
+int		 config_duration(const char *, const char *, unsigned long long,
+		     unsigned long long, const char *, unsigned long long *,
+		     char **);
+int		 config_size(const char *, const char *, unsigned long long,
+		     unsigned long long, unsigned long long, const char *,
+		     unsigned long long *, char **);
 
 /*
  * kernel.c: everything decided by what the running kernel grants. The

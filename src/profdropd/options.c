@@ -24,6 +24,10 @@ static const struct option longopts[] = {
 	{ "help",	no_argument,		NULL, 1 },
 	{ "kernel",	no_argument,		NULL, 1 },
 	{ "label",	required_argument,	NULL, 1 },
+	{ "max-age",	required_argument,	NULL, 1 },
+	{ "max-bytes",	required_argument,	NULL, 1 },
+	{ "max-files",	required_argument,	NULL, 1 },
+	{ "metrics-file", required_argument,	NULL, 1 },
 	{ "no-kernel",	no_argument,		NULL, 1 },
 	{ "output-dir",	required_argument,	NULL, 1 },
 	{ "offcpu-min-us", required_argument,	NULL, 1 },
@@ -71,15 +75,38 @@ options_daemon_key(struct daemon_config *dc, const char *key,
 		free(dc->output_dir);
 		dc->output_dir = xstrdup(value);
 	} else if (strcmp(key, "rotate") == 0) {
-		if (config_number(key, value, 1, 86400, "give 1 to 86400 "
-		    "seconds", &v, cause) != 0)
+		if (config_duration(key, value, 1, 86400, "give 1s to 1d (a "
+		    "plain number is seconds; or 90s, 10m, 1h)", &v, cause) != 0)
 			return (-1);
 		dc->rotate = v;
 	} else if (strcmp(key, "duration") == 0) {
-		if (config_number(key, value, 1, UINT_MAX, "give seconds, at "
-		    "least 1", &v, cause) != 0)
+		if (config_duration(key, value, 1, UINT_MAX, "give 1s or more "
+		    "(a plain number is seconds; or 90s, 10m, 1h, 1d)", &v,
+		    cause) != 0)
 			return (-1);
 		dc->duration = v;
+	} else if (strcmp(key, "max-age") == 0) {
+		if (config_duration(key, value, 0, 3650ULL * 86400, "give 0 "
+		    "(keep) or up to 3650d (a plain number is seconds; or 90s, "
+		    "10m, 24h, 7d)", &dc->max_age, cause) != 0)
+			return (-1);
+	} else if (strcmp(key, "max-bytes") == 0) {
+		if (config_size(key, value, 1, 0, 1ULL << 50, "give 0 (any) "
+		    "or a size (a plain number is bytes; or KiB, MiB, GiB)",
+		    &dc->max_bytes, cause) != 0)
+			return (-1);
+	} else if (strcmp(key, "max-files") == 0) {
+		if (config_number(key, value, 0, 10000000, "give 0 (any) to "
+		    "10000000 files", &dc->max_files, cause) != 0)
+			return (-1);
+	} else if (strcmp(key, "metrics-file") == 0) {
+		if (value[0] != '/') {
+			xasprintf(cause, "--metrics-file %s: give an absolute "
+			    "path", value);
+			return (-1);
+		}
+		free(dc->metrics_file);
+		dc->metrics_file = xstrdup(value);
 	} else if (strcmp(key, "foreground") == 0)
 		dc->foreground = 1;
 	else if (strcmp(key, "verbose") == 0)
@@ -102,6 +129,8 @@ options_parse(struct daemon_config *dc, int argc, char **argv, char **cause)
 	memset(dc, 0, sizeof *dc);
 	pd_config_init(&dc->engine);
 	dc->rotate = 60;
+	dc->max_age = 24 * 3600;
+	dc->max_bytes = 1ULL << 30;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
 		if (ch != 1) {
@@ -142,4 +171,5 @@ options_free(struct daemon_config *dc)
 {
 	pd_config_free(&dc->engine);
 	free(dc->output_dir);
+	free(dc->metrics_file);
 }

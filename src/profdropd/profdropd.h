@@ -17,6 +17,10 @@ struct daemon_config {
 	unsigned int	 duration;	/* 0: run until signalled */
 	int		 foreground;
 	int		 verbose;
+	unsigned long long max_age;	/* seconds a file is kept, 0: always */
+	unsigned long long max_bytes;	/* under the directory, 0: any */
+	unsigned long long max_files;	/* 0: any number */
+	char		*metrics_file;	/* NULL: none */
 };
 
 /* options.c */

@@ -95,6 +95,8 @@ struct pd_usage {
 	size_t		 unwind_bytes;	/* unwind tables */
 	size_t		 unwind_tables;	/* binaries with tables */
 	size_t		 unwind_spaces;	/* libunwind address spaces */
+	size_t		 processes;	/* in the process table */
+	size_t		 binaries;	/* dsos, of every kind */
 };
 
 struct pd_engine *pd_engine_open(const struct pd_config *, char **);

@@ -106,6 +106,12 @@ dso_get(struct dsos *ds, const char *name, uint64_t dev, uint64_t ino,
 	return (d);
 }
 
+size_t
+dsos_count(const struct dsos *ds)
+{
+	return (ds->table.count);
+}
+
 void
 dso_put(struct dso *d)
 {

@@ -406,6 +406,7 @@ void
 pd_engine_usage(const struct pd_engine *e, struct pd_usage *u)
 {
 	unwind_usage(e->unwinder, u);
+	proc_usage(e->procs, &u->processes, &u->binaries);
 }
 
 void

@@ -304,6 +304,7 @@ struct dsos	*dsos_new(void);
 struct dso	*dso_get(struct dsos *, const char *, uint64_t, uint64_t,
 		     pid_t);
 void		 dso_put(struct dso *);
+size_t		 dsos_count(const struct dsos *);
 struct dso	*dso_kernel(struct dsos *);
 struct dso	*dso_marker(struct dsos *, const char *);
 void		 dsos_sweep(struct dsos *, unsigned int,
@@ -330,6 +331,7 @@ void		 proc_next_window(struct proctab *);
 void		 proc_sweep(struct proctab *);
 void		 proc_foreach(struct proctab *, void (*)(struct proc *, void *),
 		     void *);
+void		 proc_usage(const struct proctab *, size_t *, size_t *);
 void		 proc_free_table(struct proctab *);
 
 /*

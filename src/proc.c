@@ -632,6 +632,14 @@ proc_sweep(struct proctab *pt)
 	dsos_sweep(pt->dsos, pt->window, pt->hooks, pt->nhooks, 0);
 }
 
+/* How many processes and binaries the table holds. */
+void
+proc_usage(const struct proctab *pt, size_t *procs, size_t *dsos)
+{
+	*procs = pt->procs.count;
+	*dsos = dsos_count(pt->dsos);
+}
+
 void
 proc_free_table(struct proctab *pt)
 {

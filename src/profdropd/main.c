@@ -85,6 +85,28 @@ end_window(struct daemon *d, int64_t start_real, int64_t duration, int last)
 	symcache_set_window(d->names, pd_engine_window(d->engine));
 }
 
+/* The metrics file, if one is asked for; a failure is said, not fatal. */
+static void
+write_metrics(struct daemon *d, int64_t duration)
+{
+	struct metrics	 m;
+	struct pd_usage	 u;
+	char		*cause = NULL;
+
+	if (d->cfg.metrics_file == NULL)
+		return;
+	pd_engine_usage(d->engine, &u);
+	memset(&m, 0, sizeof m);
+	m.counters = pd_engine_counters(d->engine);
+	m.usage = &u;
+	writers_counts(d->writers, &m.windows_written, &m.windows_failed);
+	m.window_seconds = duration / 1e9;
+	if (metrics_write(d->cfg.metrics_file, &m, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+}
+
 static void
 log_window(struct daemon *d, const struct pd_counters *last)
 {
@@ -149,6 +171,7 @@ run(struct daemon *d)
 		next_real = clock_ns(CLOCK_REALTIME);
 		end_window(d, window_real, now - window_start, stopping);
 		log_window(d, &last);
+		write_metrics(d, now - window_start);
 		last = *c;
 		window_real = next_real;
 		window_start = now;

@@ -48,11 +48,13 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: profdropd --output-dir DIR [--frequency HZ] "
-	    "[--rotate SECONDS]\n"
-	    "                 [--duration SECONDS] [--pid PID[,PID...]] "
+	    "[--rotate DURATION]\n"
+	    "                 [--duration DURATION] [--pid PID[,PID...]] "
 	    "[--cycles]\n"
 	    "                 [--unwind dwarf|fp|auto] [--stack-size BYTES]\n"
-	    "                 [--unwind-memory MIB]\n"
+	    "                 [--unwind-memory SIZE] [--metrics-file FILE]\n"
+	    "                 [--max-age DURATION] [--max-bytes SIZE] "
+	    "[--max-files N]\n"
 	    "                 [--profiles cpu,offcpu,wall] "
 	    "[--offcpu-stack-size BYTES]\n"
 	    "                 [--offcpu-min-us MICROSECONDS]\n"

@@ -23,6 +23,16 @@ struct daemon_config {
 	char		*metrics_file;	/* NULL: none */
 };
 
+/* metrics.c: what the daemon reports of itself after each window. */
+struct metrics {
+	const struct pd_counters *counters;
+	const struct pd_usage	*usage;
+	uint64_t		 windows_written;
+	uint64_t		 windows_failed;
+	double			 window_seconds;	/* the last one's length */
+};
+int		 metrics_write(const char *, const struct metrics *, char **);
+
 /* options.c */
 int		 options_parse(struct daemon_config *, int, char **, char **);
 void		 options_free(struct daemon_config *);
@@ -52,6 +62,7 @@ struct writers	*writers_new(struct pd_engine *, struct dropdir *,
 void		 writers_reap(struct writers *, int);
 void		 writers_write(struct writers *, struct pd_window *, int64_t,
 		     int);
+void		 writers_counts(const struct writers *, uint64_t *, uint64_t *);
 void		 writers_free(struct writers *);
 
 #endif /* PROFDROPD_H */

@@ -27,6 +27,8 @@ struct writers {
 	}			 children[WRITERS_MAX];
 	int			 n;
 	pid_t			 sym_user;	/* the one talking to it */
+	uint64_t		 written;	/* windows, by how they ended */
+	uint64_t		 failed;
 };
 
 struct writers *
@@ -56,6 +58,10 @@ writers_reap(struct writers *ws, int options)
 			continue;
 		}
 		ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		if (ok)
+			ws->written++;
+		else
+			ws->failed++;
 		if (!ok)
 			log_warnx("the process writing a window failed "
 			    "(status %#x); that window is lost", status);
@@ -138,13 +144,24 @@ writers_write(struct writers *ws, struct pd_window *w, int64_t start_ns,
 		symcache_absorb(ws->cache, report, 0);
 		/* In-process, it talks to the symbolizer: none may. */
 		writers_reap(ws, 0);
-		writers_files(ws, w, start_ns);
+		if (writers_files(ws, w, start_ns) == 0)
+			ws->written++;
+		else
+			ws->failed++;
 		return;
 	}
 	ws->children[ws->n].pid = pid;
 	ws->children[ws->n++].report = report;
 	if (ws->sym_user == 0)
 		ws->sym_user = pid;
+}
+
+/* Windows written, and windows lost, so far. */
+void
+writers_counts(const struct writers *ws, uint64_t *written, uint64_t *failed)
+{
+	*written = ws->written;
+	*failed = ws->failed;
 }
 
 void

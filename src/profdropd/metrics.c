@@ -1,0 +1,151 @@
+/*
+ * The daemon's own metrics, written after every window to --metrics-file
+ * in the Prometheus text format, for node_exporter's textfile collector:
+ * names profdrop_*, counters ending in _total, no timestamps. The file is
+ * replaced whole (written beside it, then renamed), so a scrape never
+ * reads half of it.
+ */
+
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profdropd.h"
+
+/* One metric: its name, type and help, then its value lines. */
+static void
+metrics_head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+metrics_counter(FILE *f, const char *name, const char *help, uint64_t v)
+{
+	metrics_head(f, name, "counter", help);
+	fprintf(f, "%s %" PRIu64 "\n", name, v);
+}
+
+static void
+metrics_gauge(FILE *f, const char *name, const char *help, double v)
+{
+	metrics_head(f, name, "gauge", help);
+	fprintf(f, "%s %.17g\n", name, v);
+}
+
+static double
+metrics_seconds(const struct timeval *tv)
+{
+	return (tv->tv_sec + tv->tv_usec / 1e6);
+}
+
+static long
+metrics_resident(void)
+{
+	unsigned long	 size, resident = 0;
+	FILE		*f;
+
+	if ((f = fopen("/proc/self/statm", "re")) != NULL) {
+		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return ((long)resident * sysconf(_SC_PAGESIZE));
+}
+
+static void
+metrics_print(FILE *f, const struct metrics *m)
+{
+	const struct pd_counters	*c = m->counters;
+	struct rusage			 self, children;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &children);
+	metrics_counter(f, "profdrop_samples_total",
+	    "CPU samples the kernel delivered.", c->samples);
+	metrics_counter(f, "profdrop_samples_kept_total",
+	    "CPU samples of the processes profiled (after --pid).",
+	    c->samples_kept);
+	metrics_counter(f, "profdrop_lost_records_total",
+	    "Records the kernel dropped because a ring was full.", c->lost);
+	metrics_counter(f, "profdrop_throttles_total",
+	    "Times the kernel throttled sampling.", c->throttled);
+	metrics_counter(f, "profdrop_malformed_records_total",
+	    "Records that did not decode.", c->bad_records);
+	metrics_counter(f, "profdrop_context_switches_total",
+	    "sched_switch events read.", c->switches);
+	metrics_head(f, "profdrop_unwinds_total", "counter",
+	    "User stacks unwound, by how the walk ended.");
+	fprintf(f, "profdrop_unwinds_total{result=\"complete\"} %" PRIu64 "\n"
+	    "profdrop_unwinds_total{result=\"truncated\"} %" PRIu64 "\n"
+	    "profdrop_unwinds_total{result=\"failed\"} %" PRIu64 "\n",
+	    c->complete, c->truncated, c->failed);
+	metrics_head(f, "profdrop_windows_total", "counter",
+	    "Windows handed to a writer, by how writing ended.");
+	fprintf(f, "profdrop_windows_total{result=\"written\"} %" PRIu64 "\n"
+	    "profdrop_windows_total{result=\"failed\"} %" PRIu64 "\n",
+	    m->windows_written, m->windows_failed);
+	metrics_head(f, "profdrop_cpu_seconds_total", "counter",
+	    "CPU time, user and system, of the daemon and of its children "
+	    "that have exited (window writers).");
+	fprintf(f, "profdrop_cpu_seconds_total{process=\"daemon\"} %.6f\n"
+	    "profdrop_cpu_seconds_total{process=\"children\"} %.6f\n",
+	    metrics_seconds(&self.ru_utime) + metrics_seconds(&self.ru_stime),
+	    metrics_seconds(&children.ru_utime) +
+	    metrics_seconds(&children.ru_stime));
+	metrics_gauge(f, "profdrop_resident_memory_bytes",
+	    "The daemon's resident memory.", metrics_resident());
+	metrics_gauge(f, "profdrop_processes", "Processes tracked.",
+	    m->usage->processes);
+	metrics_gauge(f, "profdrop_binaries", "Binaries tracked.",
+	    m->usage->binaries);
+	metrics_gauge(f, "profdrop_unwind_table_bytes",
+	    "Bytes of unwind tables held (capped by --unwind-memory).",
+	    m->usage->unwind_bytes);
+	metrics_gauge(f, "profdrop_last_window_seconds",
+	    "How long the last window lasted.", m->window_seconds);
+}
+
+/* Replace path with the metrics m holds; -1 with *cause on failure. */
+int
+metrics_write(const char *path, const struct metrics *m, char **cause)
+{
+	char	*tmp;
+	FILE	*f = NULL;
+	int	 fd, rc = -1;
+
+	xasprintf(&tmp, "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		xasprintf(cause, "--metrics-file: %s: %s", tmp,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		goto out;
+	}
+	metrics_print(f, m);
+	if (fflush(f) != 0 || ferror(f)) {
+		xasprintf(cause, "--metrics-file: writing %s: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		xasprintf(cause, "--metrics-file: renaming %s to %s: %s", tmp,
+		    path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return (rc);
+}

@@ -1,0 +1,46 @@
+#!/bin/sh
+# The metrics file: the Prometheus text format promtool accepts, replaced
+# after every window, its counters agreeing with the profiles written.
+. "$(dirname "$0")/test-subr.sh"
+require_root
+require_perf_events
+command -v promtool >/dev/null 2>&1 ||
+    fail "promtool not found: install prometheus (contrib/install-deps.sh)"
+
+hz=199
+start_busy 8
+mkdir "$tmp/out" "$tmp/textfile"
+run_profdropd_log "$tmp/log" --pid $busy_pid --frequency $hz --rotate 2 \
+    --duration 5 --profiles cpu --output-dir "$tmp/out" \
+    --metrics-file "$tmp/textfile/profdrop.prom"
+m=$tmp/textfile/profdrop.prom
+cat "$m"
+promtool check metrics <"$m" || fail "promtool refuses the metrics file"
+[ -z "$(ls "$tmp/textfile" | grep -v '^profdrop\.prom$')" ] ||
+    fail "files left beside the metrics file: $(ls "$tmp/textfile")"
+
+# value NAME: a sample's value in the file.
+value() {
+	awk -v n="$1" '$1 == n { print $2 }' "$m"
+}
+
+files=$(profiles "$tmp/out")
+nfiles=$(echo "$files" | grep -c .)
+total=0
+for f in $files; do
+	total=$((total + $(sample_count "$tmp/out/$f")))
+done
+echo "profiles: $nfiles, $total samples"
+assert_near "$(value profdrop_samples_kept_total)" $total 0 \
+    "profdrop_samples_kept_total against the samples in the profiles"
+assert_near "$(value 'profdrop_windows_total{result="written"}')" $nfiles 0 \
+    "windows written against the files"
+assert_near "$(value 'profdrop_windows_total{result="failed"}')" 0 0 \
+    "windows failed"
+unwound=$(($(value 'profdrop_unwinds_total{result="complete"}') + \
+    $(value 'profdrop_unwinds_total{result="truncated"}') + \
+    $(value 'profdrop_unwinds_total{result="failed"}')))
+assert_near $unwound "$(window_counter "$tmp/log" unwound)" 0 \
+    "unwinds in the metrics against the log"
+assert_ge "$(value profdrop_resident_memory_bytes)" 1000000 "resident bytes"
+assert_ge "$(value profdrop_processes)" 1 "processes tracked"

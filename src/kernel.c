@@ -69,8 +69,9 @@ static const struct kernel_feature {
 	    kernel_drop_cloexec },
 	{ "user stack copies (PERF_SAMPLE_STACK_USER)", "3.7",
 	    "frame-pointer callchains (--unwind fp)",
-	    offsetof(struct features, user_stacks), "PROFDROP_NO_STACK_USER",
-	    kernel_ask_stacks, kernel_drop_stacks },
+	    offsetof(struct features, user_stacks),
+	    "PROFDROP_TEST_NO_STACK_USER", kernel_ask_stacks,
+	    kernel_drop_stacks },
 };
 #define KERNEL_NFEATURES (sizeof kernel_features / sizeof kernel_features[0])
 
@@ -97,9 +98,9 @@ kernel_features_init(struct features *f, const struct pd_config *cfg)
 	/* --unwind fp asks for no copies; dwarf insists on them. */
 	if (cfg->unwind != PD_UNWIND_AUTO)
 		f->user_stacks = cfg->unwind == PD_UNWIND_DWARF;
-	f->no_tracefs = getenv("PROFDROP_NO_TRACEFS") != NULL;
-	f->no_debug_frame = getenv("PROFDROP_NO_DEBUG_FRAME") != NULL;
-	if ((env = getenv("PROFDROP_MAX_UNWIND_SPACES")) != NULL)
+	f->no_tracefs = getenv("PROFDROP_TEST_NO_TRACEFS") != NULL;
+	f->no_debug_frame = getenv("PROFDROP_TEST_NO_DEBUG_FRAME") != NULL;
+	if ((env = getenv("PROFDROP_TEST_MAX_UNWIND_SPACES")) != NULL)
 		f->max_unwind_spaces = strtoul(env, NULL, 10);
 }
 

@@ -50,7 +50,7 @@ struct unwind_table {
 
 /*
  * Address spaces kept at most; each holds libunwind's cache (~23 KiB).
- * Tests lower it with PROFDROP_MAX_UNWIND_SPACES.
+ * Tests lower it with PROFDROP_TEST_MAX_UNWIND_SPACES.
  */
 #define UNWIND_MAX_SPACES	1024
 

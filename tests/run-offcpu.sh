@@ -58,13 +58,13 @@ assert_near "$(awk "BEGIN { print $asleep / 1e9 }")" $secs \
 # Without tracefs the daemon says so and writes CPU profiles only, unless
 # off-CPU profiles were asked for by name.
 mkdir "$tmp/notrace"
-PROFDROP_NO_TRACEFS=1 run_profdropd_log "$tmp/log2" --duration 1 \
+PROFDROP_TEST_NO_TRACEFS=1 run_profdropd_log "$tmp/log2" --duration 1 \
     --output-dir "$tmp/notrace"
 grep -q "writing cpu profiles only: no tracefs" "$tmp/log2" ||
     fail "no warning about the missing tracefs"
 [ "$(ls "$tmp/notrace" | sed 's/-.*//' | sort -u | tr '\n' ' ')" = "cpu " ] ||
     fail "without tracefs: $(ls "$tmp/notrace")"
-if PROFDROP_NO_TRACEFS=1 run_profdropd --duration 1 --profiles offcpu \
+if PROFDROP_TEST_NO_TRACEFS=1 run_profdropd --duration 1 --profiles offcpu \
     --output-dir "$tmp/notrace" 2>"$tmp/log3"; then
 	fail "--profiles offcpu without tracefs did not fail"
 fi

@@ -2,12 +2,12 @@
 # DWARF unwinding from .debug_frame, for code built without .eh_frame
 # (-fno-asynchronous-unwind-tables -g): from the binary itself, and, once
 # it is stripped, from its debug file found by build ID. With the fallback
-# turned off (PROFDROP_NO_DEBUG_FRAME=1) the same binary's stacks stop at
+# turned off (PROFDROP_TEST_NO_DEBUG_FRAME=1) the same binary's stacks stop at
 # its hot functions, which shows .debug_frame is what unwinds them.
 . "$(dirname "$0")/test-subr.sh"
 require_root
 require_perf_events
-unset PROFDROP_NO_DEBUG_FRAME
+unset PROFDROP_TEST_NO_DEBUG_FRAME
 
 hz=499 secs=4
 src=$srcdir/hot631.c
@@ -137,10 +137,10 @@ echo "debug file unwinding and naming used: $used"
 [ "$(grep -c "hot-two: debug file $debug_file" "$tmp/two.log")" -ge 2 ] ||
     fail "the debug file was not found by both the unwinder and the symbolizer"
 
-PROFDROP_NO_DEBUG_FRAME=1
-export PROFDROP_NO_DEBUG_FRAME
+PROFDROP_TEST_NO_DEBUG_FRAME=1
+export PROFDROP_TEST_NO_DEBUG_FRAME
 profile control hot-df
-unset PROFDROP_NO_DEBUG_FRAME
+unset PROFDROP_TEST_NO_DEBUG_FRAME
 assert_le "$(trace_share "$tmp/control.hot" traces_with main _start)" 50 \
     "control (no .debug_frame): % of those whose stack reaches main and _start"
 assert_le "$complete" 50 "control: % of stacks the daemon counts complete"

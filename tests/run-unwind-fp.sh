@@ -30,7 +30,7 @@ check() {
 # The running process, with frame pointers by choice, then by necessity:
 # nothing may go through the DWARF unwinder.
 start_program "$HOT631" $((2 * secs + 5))
-for env in "" PROFDROP_NO_STACK_USER; do
+for env in "" PROFDROP_TEST_NO_STACK_USER; do
 	case $env in
 	"") what="--unwind fp" opt=fp ;;
 	*) what="$env=1 --unwind auto" opt=auto ;;

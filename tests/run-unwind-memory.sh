@@ -3,7 +3,7 @@
 # compiler's tables (about 2.7 MiB) are refused with a warning and the
 # tables held never pass 1 MiB, while a small program still unwinds in
 # full; with the default cap the compiler's tables are loaded (the
-# control). With PROFDROP_MAX_UNWIND_SPACES=4, no more than four
+# control). With PROFDROP_TEST_MAX_UNWIND_SPACES=4, no more than four
 # processes keep libunwind state, and dropping it costs no completeness.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
@@ -61,7 +61,7 @@ run control
     fail "control: tables were refused under the default cap"
 assert_ge "$most_kib" 2048 "control: most KiB of unwind tables held (cc1's fit)"
 
-PROFDROP_MAX_UNWIND_SPACES=4
-export PROFDROP_MAX_UNWIND_SPACES
+PROFDROP_TEST_MAX_UNWIND_SPACES=4
+export PROFDROP_TEST_MAX_UNWIND_SPACES
 run spaces
 assert_le "$most_spaces" 4 "spaces: most processes with libunwind state"

@@ -1,7 +1,7 @@
 # test-subr.sh: sourced by every tests/run-*.sh.
 #
 # Exit codes follow automake: 0 pass, 1 fail, 77 skip.  Skip only when the
-# kernel forbids a feature; PROFDROP_NO_SKIP=1 turns skips into failures.
+# kernel forbids a feature; PROFDROP_TEST_NO_SKIP=1 turns skips into failures.
 
 set -e
 LC_ALL=C
@@ -31,8 +31,8 @@ fail() {
 }
 
 skip() {
-	if [ "$PROFDROP_NO_SKIP" = 1 ]; then
-		echo "SKIP counted as FAIL (PROFDROP_NO_SKIP=1): $*" >&2
+	if [ "$PROFDROP_TEST_NO_SKIP" = 1 ]; then
+		echo "SKIP counted as FAIL (PROFDROP_TEST_NO_SKIP=1): $*" >&2
 		exit 1
 	fi
 	echo "SKIP: $*" >&2

@@ -206,8 +206,9 @@ main(int argc, char **argv)
 	if ((rc = options_parse(&d.cfg, argc, argv, &cause)) != 0) {
 		if (rc == 1)
 			return (0);
-		fprintf(stderr, "profdropd: %s\n", cause);
-		return (2);
+		/* --check-config, or switched off on this host: no error. */
+		fprintf(rc == 2 ? stdout : stderr, "profdropd: %s\n", cause);
+		return (rc == 2 ? 0 : 2);
 	}
 	log_init(1, d.cfg.verbose);
 	set_signals();

@@ -1,8 +1,11 @@
 /*
- * The command line: each long option is a configuration key, the
- * daemon's own or the engine's, checked before anything starts.
+ * The configuration: each long option is a key, the daemon's own or the
+ * engine's, also in the configuration file ("key = value") and in the
+ * environment (PROFDROP_<KEY>); all checked before anything starts.
  */
 
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -13,11 +16,14 @@
 
 static const struct option longopts[] = {
 	{ "cgroup-label", no_argument,		NULL, 1 },
+	{ "check-config", no_argument,		NULL, 1 },
+	{ "config",	required_argument,	NULL, 'c' },
 	{ "cycles",	no_argument,		NULL, 1 },
 	{ "debuginfod",	required_argument,	NULL, 1 },
 	{ "debuginfod-cache", required_argument, NULL, 1 },
 	{ "debuginfod-timeout", required_argument, NULL, 1 },
 	{ "duration",	required_argument,	NULL, 1 },
+	{ "enabled",	required_argument,	NULL, 1 },
 	{ "foreground",	no_argument,		NULL, 1 },
 	{ "frequency",	required_argument,	NULL, 1 },
 	{ "drop-frames", required_argument,	NULL, 1 },
@@ -118,23 +124,179 @@ options_daemon_key(struct daemon_config *dc, const char *key,
 	return (0);
 }
 
+/* One setting: a key's value at one level, and where it was given. */
+struct setting {
+	char		*key;
+	char		*value;		/* NULL for a flag on the command line */
+	char		*where;		/* "--rotate", "PROFDROP_ROTATE", "f:12" */
+	int		 level;		/* LEVEL_* */
+};
+
+enum {
+	LEVEL_FILE,
+	LEVEL_ENV,
+	LEVEL_ARGS
+};
+
+struct settings {
+	struct setting	*v;
+	size_t		 n;
+	char		*file;		/* the configuration file read */
+	int		 check;		/* --check-config */
+};
+
+static void
+settings_add(struct settings *ss, const char *key, const char *value,
+    const char *where, int level)
+{
+	struct setting	*s;
+
+	ss->v = xreallocarray(ss->v, ss->n + 1, sizeof *ss->v);
+	s = &ss->v[ss->n++];
+	s->key = xstrdup(key);
+	s->value = value != NULL ? xstrdup(value) : NULL;
+	s->where = xstrdup(where);
+	s->level = level;
+}
+
+static void
+settings_free(struct settings *ss)
+{
+	size_t	 i;
+
+	for (i = 0; i < ss->n; i++) {
+		free(ss->v[i].key);
+		free(ss->v[i].value);
+		free(ss->v[i].where);
+	}
+	free(ss->v);
+	free(ss->file);
+}
+
+/* The option a key is, or NULL; keys are the long options' names. */
+static const struct option *
+options_key(const char *key)
+{
+	const struct option	*o;
+
+	for (o = longopts; o->name != NULL; o++) {
+		if (strcmp(o->name, key) == 0)
+			return (o);
+	}
+	return (NULL);
+}
+
+/* Keys that are no configuration: what the command line alone says. */
+static int
+options_command_only(const char *key)
+{
+	return (strcmp(key, "help") == 0 || strcmp(key, "version") == 0 ||
+	    strcmp(key, "config") == 0 || strcmp(key, "check-config") == 0);
+}
+
+/* A flag's value in a file or the environment: 1, 0, or -1 if neither. */
+static int
+options_bool(const char *value)
+{
+	if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 ||
+	    strcmp(value, "1") == 0 || strcmp(value, "on") == 0)
+		return (1);
+	if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 ||
+	    strcmp(value, "0") == 0 || strcmp(value, "off") == 0)
+		return (0);
+	return (-1);
+}
+
 /*
- * Fill dc from the command line. Returns 0, 1 when --help or --version
- * was answered, or -1 with *cause saying what is wrong.
+ * Read "key = value" lines, "#" comments and blank lines from path into
+ * ss. A missing file is an error only when must is set.
  */
-int
-options_parse(struct daemon_config *dc, int argc, char **argv, char **cause)
+static int
+options_read_file(struct settings *ss, const char *path, int must,
+    char **cause)
+{
+	char	 line[4096], where[64], *key, *value, *end, *eq;
+	FILE	*f;
+	int	 n = 0, rc = 0;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT && !must)
+			return (0);
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	ss->file = xstrdup(path);
+	while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+		n++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			xasprintf(cause, "%s:%d: line too long", path, n);
+			rc = -1;
+			break;
+		}
+		key = line + strspn(line, " \t");
+		if (*key == '#' || *key == '\n' || *key == '\0')
+			continue;
+		for (end = key + strlen(key); end > key &&
+		    strchr(" \t\n\r", end[-1]) != NULL; end--)
+			;
+		*end = '\0';
+		if ((eq = strchr(key, '=')) == NULL) {
+			xasprintf(cause, "%s:%d: %s: give key = value", path, n,
+			    key);
+			rc = -1;
+			break;
+		}
+		value = eq + 1 + strspn(eq + 1, " \t");
+		for (end = eq; end > key && strchr(" \t", end[-1]) != NULL;
+		    end--)
+			;
+		*end = '\0';
+		snprintf(where, sizeof where, "%d", n);
+		settings_add(ss, key, value, where, LEVEL_FILE);
+	}
+	if (rc == 0 && ferror(f)) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	fclose(f);
+	return (rc);
+}
+
+/* PROFDROP_<KEY> for every key there is, and no other name. */
+static void
+options_read_env(struct settings *ss)
+{
+	const struct option	*o;
+	char			 name[64], *p;
+	const char		*value;
+
+	for (o = longopts; o->name != NULL; o++) {
+		if (options_command_only(o->name))
+			continue;
+		snprintf(name, sizeof name, "PROFDROP_%s", o->name);
+		for (p = name; *p != '\0'; p++)
+			*p = *p == '-' ? '_' : toupper((unsigned char)*p);
+		if ((value = getenv(name)) != NULL)
+			settings_add(ss, o->name, value, name, LEVEL_ENV);
+	}
+}
+
+/* The command line, as settings; -1 with *cause, 1 for --help/--version. */
+static int
+options_read_args(struct settings *ss, int argc, char **argv, char **cause)
 {
 	const char	*key;
-	int		 ch, idx, rc;
+	char		*where;
+	int		 ch, idx;
 
-	memset(dc, 0, sizeof *dc);
-	pd_config_init(&dc->engine);
-	dc->rotate = 60;
-	dc->max_age = 24 * 3600;
-	dc->max_bytes = 1ULL << 30;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:", longopts, &idx)) != -1) {
+		if (ch == 'c') {
+			key = "config";
+			settings_add(ss, key, optarg, "-c", LEVEL_ARGS);
+			continue;
+		}
 		if (ch != 1) {
 			xasprintf(cause, optopt != 0 ? "option %s needs a "
 			    "value; see --help" : "unknown option %s; see "
@@ -150,22 +312,190 @@ options_parse(struct daemon_config *dc, int argc, char **argv, char **cause)
 			printf("profdropd %s\n", PACKAGE_VERSION);
 			return (1);
 		}
-		if ((rc = options_daemon_key(dc, key, optarg, cause)) == 1)
-			rc = pd_config_set(&dc->engine, key, optarg, cause);
-		if (rc != 0)
-			return (-1);
+		if (strcmp(key, "check-config") == 0) {
+			ss->check = 1;
+			continue;
+		}
+		xasprintf(&where, "--%s", key);
+		settings_add(ss, key, optarg, where, LEVEL_ARGS);
+		free(where);
 	}
 	if (optind != argc) {
 		xasprintf(cause, "unexpected argument %s; see --help",
 		    argv[optind]);
 		return (-1);
 	}
-	if (dc->output_dir == NULL) {
-		xasprintf(cause, "--output-dir is required: name the directory "
-		    "profiles are dropped into");
+	return (0);
+}
+
+/* Say where a setting came from, before its own message. */
+static void
+options_blame(const struct settings *ss, const struct setting *s,
+    char **cause)
+{
+	char	*inner = *cause;
+
+	if (s->level == LEVEL_FILE)
+		xasprintf(cause, "%s:%s: %s", ss->file, s->where, inner);
+	else if (s->level == LEVEL_ENV)
+		xasprintf(cause, "%s: %s", s->where, inner);
+	else
+		return;
+	free(inner);
+}
+
+/* Apply one setting to dc: a flag takes a yes/no value outside argv. */
+static int
+options_apply(struct daemon_config *dc, const struct setting *s,
+    char **cause)
+{
+	const struct option	*o = options_key(s->key);
+	int			 b, rc;
+
+	if (o == NULL || options_command_only(s->key)) {
+		xasprintf(cause, "%s: no such key; see profdrop.conf(5)",
+		    s->key);
 		return (-1);
 	}
-	return (0);
+	if (strcmp(s->key, "enabled") == 0 ||
+	    (o->has_arg == no_argument && s->value != NULL)) {
+		if ((b = options_bool(s->value)) == -1) {
+			xasprintf(cause, "%s = %s: give yes or no", s->key,
+			    s->value);
+			return (-1);
+		}
+		if (strcmp(s->key, "enabled") == 0)
+			dc->disabled = !b;
+		else if (strcmp(s->key, "kernel") == 0 ||
+		    strcmp(s->key, "no-kernel") == 0)
+			dc->engine.kernel = b == (strcmp(s->key, "kernel") == 0);
+		else if (strcmp(s->key, "cycles") == 0)
+			dc->engine.use_cycles = b;
+		else if (strcmp(s->key, "cgroup-label") == 0)
+			dc->engine.cgroup_label = b;
+		else if (strcmp(s->key, "foreground") == 0)
+			dc->foreground = b;
+		else if (strcmp(s->key, "verbose") == 0)
+			dc->verbose = b;
+		return (0);
+	}
+	if ((rc = options_daemon_key(dc, s->key, s->value, cause)) == 1)
+		rc = pd_config_set(&dc->engine, s->key, s->value, cause);
+	return (rc);
+}
+
+static void
+options_defaults(struct daemon_config *dc)
+{
+	memset(dc, 0, sizeof *dc);
+	pd_config_init(&dc->engine);
+	dc->rotate = 60;
+	dc->max_age = 24 * 3600;
+	dc->max_bytes = 1ULL << 30;
+}
+
+/*
+ * The highest level that sets a key wins (command line, environment,
+ * file, defaults); a list (label, pid) given at a level replaces the
+ * lower levels' lists.
+ */
+static int
+options_wins(const struct settings *ss, size_t i)
+{
+	size_t	 j;
+
+	for (j = 0; j < ss->n; j++) {
+		if (j != i && strcmp(ss->v[j].key, ss->v[i].key) == 0 &&
+		    ss->v[j].level > ss->v[i].level)
+			return (0);
+	}
+	return (1);
+}
+
+/* What --check-config says: valid, and each key that is set, from where. */
+static void
+options_report(const struct settings *ss, const char *file, char **cause)
+{
+	const struct setting	*s;
+	char			*report, *line;
+	size_t			 i;
+
+	xasprintf(&report, "the configuration is valid (%s%s)", file,
+	    ss->file == NULL ? " does not exist" : "");
+	for (i = 0; i < ss->n; i++) {
+		s = &ss->v[i];
+		if (strcmp(s->key, "config") == 0 || !options_wins(ss, i))
+			continue;
+		xasprintf(&line, "%s\n%s = %s\t(%s%s%s)", report, s->key,
+		    s->value != NULL ? s->value : "yes",
+		    s->level == LEVEL_FILE ? ss->file : "",
+		    s->level == LEVEL_FILE ? ":" : "", s->where);
+		free(report);
+		report = line;
+	}
+	*cause = report;
+}
+
+/*
+ * Fill dc from the configuration file (-c FILE, or the default one when
+ * it exists), the environment (PROFDROP_<KEY>) and the command line.
+ * Returns 0; 1 when --help or --version was answered; 2 for
+ * --check-config or "enabled = no", with *cause saying so; or -1 with
+ * *cause naming the file and line, or the variable, the key and what is
+ * valid.
+ */
+int
+options_parse(struct daemon_config *dc, int argc, char **argv, char **cause)
+{
+	struct settings		 ss;
+	struct daemon_config	 scratch;
+	const char		*file = PROFDROP_CONF;
+	size_t			 i;
+	int			 rc, must = 0;
+
+	memset(&ss, 0, sizeof ss);
+	options_defaults(dc);
+	if ((rc = options_read_args(&ss, argc, argv, cause)) != 0)
+		goto out;
+	for (i = 0; i < ss.n; i++) {
+		if (strcmp(ss.v[i].key, "config") == 0) {
+			file = ss.v[i].value;
+			must = 1;
+		}
+	}
+	if ((rc = options_read_file(&ss, file, must, cause)) != 0)
+		goto out;
+	options_read_env(&ss);
+
+	/* Every value is checked, also those a higher level overrides. */
+	for (i = 0; i < ss.n && rc == 0; i++) {
+		if (strcmp(ss.v[i].key, "config") == 0)
+			continue;
+		options_defaults(&scratch);
+		if ((rc = options_apply(&scratch, &ss.v[i], cause)) != 0)
+			options_blame(&ss, &ss.v[i], cause);
+		options_free(&scratch);
+	}
+	for (i = 0; i < ss.n && rc == 0; i++) {
+		if (strcmp(ss.v[i].key, "config") != 0 && options_wins(&ss, i))
+			rc = options_apply(dc, &ss.v[i], cause);
+	}
+	if (rc != 0)
+		goto out;
+	if (dc->disabled) {
+		xasprintf(cause, "disabled by the configuration (enabled = no)");
+		rc = 2;
+	} else if (dc->output_dir == NULL) {
+		xasprintf(cause, "no output directory: give --output-dir or "
+		    "output-dir in %s", file);
+		rc = -1;
+	} else if (ss.check) {
+		options_report(&ss, file, cause);
+		rc = 2;
+	}
+out:
+	settings_free(&ss);
+	return (rc);
 }
 
 void

@@ -21,6 +21,7 @@ struct daemon_config {
 	unsigned long long max_bytes;	/* under the directory, 0: any */
 	unsigned long long max_files;	/* 0: any number */
 	char		*metrics_file;	/* NULL: none */
+	int		 disabled;	/* enabled = no */
 };
 
 /* metrics.c: what the daemon reports of itself after each window. */

@@ -38,6 +38,9 @@
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* log.c */
+#define PD_LOG_WARN	0
+#define PD_LOG_INFO	1
+#define PD_LOG_DEBUG	2
 void	log_init(int, int);
 void	log_warn(const char *, ...) printflike(1, 2);
 void	log_warnx(const char *, ...) printflike(1, 2);

@@ -28,3 +28,34 @@ for sig in TERM INT; do
 	n=$(sample_count "$out/$files")
 	assert_near "$n" $want $((want / 4)) "SIG$sig: samples at $hz Hz over the CPU time hot631 used"
 done
+
+# SIGUSR1 ends the window now; the daemon goes on. A second daemon with
+# the same --pidfile is refused while the first runs; the file goes when
+# it exits. --log-level warn keeps the window lines out.
+out=$tmp/out-usr1
+mkdir "$out"
+start_sampling "$tmp/usr1.log" --pid $busy_pid --frequency $hz --rotate 1h \
+    --pidfile "$tmp/pd.pid" --log-level warn --output-dir "$out"
+sleep 1
+[ "$(cat "$tmp/pd.pid")" = $pd_pid ] ||
+    fail "the pidfile holds '$(cat "$tmp/pd.pid")', not $pd_pid"
+kill -USR1 $pd_pid
+n=0
+until [ -n "$(profiles "$out")" ]; do
+	[ $n -lt 60 ] || fail "SIGUSR1 wrote no window within 3 s"
+	sleep 0.05
+	n=$((n + 1))
+done
+kill -0 $pd_pid || fail "the daemon exited after SIGUSR1"
+echo "SIGUSR1: $(profiles "$out") after $((n * 50)) ms"
+rc=0
+"$PROFDROPD" --foreground --pidfile "$tmp/pd.pid" --output-dir "$out" \
+    2>"$tmp/second" || rc=$?
+cat "$tmp/second"
+[ $rc != 0 ] && grep -q "already runs (pid $pd_pid)" "$tmp/second" ||
+    fail "a second daemon on the same pidfile: exit $rc"
+finish_profdropd "$tmp/usr1.log" TERM
+[ ! -e "$tmp/pd.pid" ] || fail "the pidfile is still there"
+[ "$(profiles "$out" | grep -c .)" = 2 ] ||
+    fail "SIGUSR1 then SIGTERM: $(profiles "$out" | tr '\n' ' ')"
+! grep -q "window:" "$tmp/usr1.log" || fail "--log-level warn logged windows"

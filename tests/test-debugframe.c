@@ -255,7 +255,7 @@ main(int argc, char **argv)
 	size_t		 len;
 	int		 fd;
 
-	log_init(1, 0);
+	log_init(1, PD_LOG_INFO);
 	elf_version(EV_CURRENT);
 	if ((fd = open("/proc/self/exe", O_RDONLY)) == -1 ||
 	    (elf = elf_begin(fd, ELF_C_READ, NULL)) == NULL) {

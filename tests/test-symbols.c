@@ -423,7 +423,7 @@ main(int argc, char **argv)
 		fatal("%s", arg);
 	free(arg);
 	free(self);
-	log_init(1, getenv("VERBOSE") != NULL);
+	log_init(1, getenv("VERBOSE") != NULL ? PD_LOG_DEBUG : PD_LOG_INFO);
 	if (mkdtemp(dir) == NULL)
 		fatal("mkdtemp");
 	pd_config_init(&cfg);

@@ -86,7 +86,7 @@ main(void)
 	const char	*top = getenv("top_srcdir");
 	size_t		 i;
 
-	log_init(1, 0);
+	log_init(1, PD_LOG_INFO);
 	xasprintf(&srcdir, "%s/tests", top != NULL ? top : ".");
 	if (mkdtemp(tmp) == NULL)
 		fatal("mkdtemp");

@@ -1,6 +1,9 @@
 /* profdropd: sample every CPU, drop pprof files on a rotation schedule. */
 
+#include <sys/file.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,12 +27,15 @@ struct daemon {
 /* Signals become flags the loop reads. */
 static volatile sig_atomic_t	 got_stop;
 static volatile sig_atomic_t	 got_hup;
+static volatile sig_atomic_t	 got_usr1;
 
 static void
 on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		got_hup = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
 	else
 		got_stop = 1;
 }
@@ -45,6 +51,7 @@ set_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -134,6 +141,62 @@ log_window(struct daemon *d, const struct pd_counters *last)
 	    u.unwind_tables, u.unwind_spaces, symcache_count(d->names));
 }
 
+/*
+ * When the window that starts now ends: at the next UTC multiple of the
+ * rotation, so files from many hosts line up.
+ */
+static int64_t
+window_end_at(int64_t now, int64_t rotate)
+{
+	int64_t	 left = rotate - clock_ns(CLOCK_REALTIME) % rotate;
+
+	/* Just short of a boundary the clocks disagree on: the next one. */
+	if (left < rotate / 10)
+		left += rotate;
+	return (now + left);
+}
+
+/*
+ * Hold the pidfile: a lock on it says a daemon runs, whose pid is in it.
+ * Taken before detaching, so a refusal is said where it was started.
+ */
+static int
+pidfile_lock(const char *path, char **cause)
+{
+	char	 buf[32];
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0644)) == -1) {
+		xasprintf(cause, "--pidfile %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		n = pread(fd, buf, sizeof buf - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		xasprintf(cause, "--pidfile %s: profdropd already runs (pid "
+		    "%s); stop it first, or give another --pidfile", path,
+		    buf[0] != '\0' ? buf : "unknown");
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* Write this process's pid, once it is the one that stays. */
+static void
+pidfile_write(int fd)
+{
+	char	 buf[32];
+	int	 n;
+
+	n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, n, 0) != n)
+		log_warn("writing the pidfile");
+}
+
 static void
 run(struct daemon *d)
 {
@@ -150,7 +213,7 @@ run(struct daemon *d)
 		stop_at = start + (int64_t)d->cfg.duration * 1000000000;
 	window_real = clock_ns(CLOCK_REALTIME);
 	window_start = start;
-	window_end = start + rotate;
+	window_end = window_end_at(start, rotate);
 	while (!stopping) {
 		now = clock_ns(CLOCK_MONOTONIC);
 		timeout = (window_end < stop_at ? window_end : stop_at) - now;
@@ -166,8 +229,9 @@ run(struct daemon *d)
 		}
 		now = clock_ns(CLOCK_MONOTONIC);
 		stopping = got_stop || now >= stop_at;
-		if (!stopping && now < window_end)
+		if (!stopping && now < window_end && !got_usr1)
 			continue;
+		got_usr1 = 0;
 		next_real = clock_ns(CLOCK_REALTIME);
 		end_window(d, window_real, now - window_start, stopping);
 		log_window(d, &last);
@@ -175,7 +239,7 @@ run(struct daemon *d)
 		last = *c;
 		window_real = next_real;
 		window_start = now;
-		window_end = now + rotate;
+		window_end = window_end_at(now, rotate);
 	}
 	now = clock_ns(CLOCK_MONOTONIC);
 	log_info("total: %" PRIu64 " samples in %.1f s, %" PRIu64
@@ -200,7 +264,7 @@ main(int argc, char **argv)
 {
 	struct daemon	 d;
 	char		*cause = NULL;
-	int		 rc;
+	int		 rc, pidfd = -1;
 
 	memset(&d, 0, sizeof d);
 	if ((rc = options_parse(&d.cfg, argc, argv, &cause)) != 0) {
@@ -210,8 +274,11 @@ main(int argc, char **argv)
 		fprintf(rc == 2 ? stdout : stderr, "profdropd: %s\n", cause);
 		return (rc == 2 ? 0 : 2);
 	}
-	log_init(1, d.cfg.verbose);
+	log_init(1, d.cfg.log_level);
 	set_signals();
+	if (d.cfg.pidfile != NULL &&
+	    (pidfd = pidfile_lock(d.cfg.pidfile, &cause)) == -1)
+		fatalx("%s", cause);
 	if ((d.dropdir = dropdir_open(d.cfg.output_dir, &cause)) == NULL ||
 	    (d.engine = pd_engine_open(&d.cfg.engine, &cause)) == NULL ||
 	    pd_engine_start(d.engine, &cause) != 0)
@@ -220,8 +287,10 @@ main(int argc, char **argv)
 	if (!d.cfg.foreground) {
 		if (daemon(0, 0) != 0)
 			fatal("daemon");
-		log_init(0, d.cfg.verbose);
+		log_init(0, d.cfg.log_level);
 	}
+	if (pidfd != -1)
+		pidfile_write(pidfd);
 
 	d.symbolizer = symbolizer_start(d.names, pd_engine_window(d.engine),
 	    forget_tables, &d);
@@ -234,6 +303,10 @@ main(int argc, char **argv)
 	symcache_free(d.names);
 	dropdir_close(d.dropdir);
 	binary_free();
+	if (pidfd != -1) {
+		unlink(d.cfg.pidfile);
+		close(pidfd);
+	}
 	options_free(&d.cfg);
 	return (0);
 }

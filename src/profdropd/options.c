@@ -30,6 +30,7 @@ static const struct option longopts[] = {
 	{ "help",	no_argument,		NULL, 1 },
 	{ "kernel",	no_argument,		NULL, 1 },
 	{ "label",	required_argument,	NULL, 1 },
+	{ "log-level",	required_argument,	NULL, 1 },
 	{ "max-age",	required_argument,	NULL, 1 },
 	{ "max-bytes",	required_argument,	NULL, 1 },
 	{ "max-files",	required_argument,	NULL, 1 },
@@ -39,6 +40,7 @@ static const struct option longopts[] = {
 	{ "offcpu-min-us", required_argument,	NULL, 1 },
 	{ "offcpu-stack-size", required_argument, NULL, 1 },
 	{ "pid",	required_argument,	NULL, 1 },
+	{ "pidfile",	required_argument,	NULL, 1 },
 	{ "profiles",	required_argument,	NULL, 1 },
 	{ "rotate",	required_argument,	NULL, 1 },
 	{ "stack-size",	required_argument,	NULL, 1 },
@@ -118,8 +120,28 @@ options_daemon_key(struct daemon_config *dc, const char *key,
 	} else if (strcmp(key, "foreground") == 0)
 		dc->foreground = 1;
 	else if (strcmp(key, "verbose") == 0)
-		dc->verbose = 1;
-	else
+		dc->log_level = PD_LOG_DEBUG;
+	else if (strcmp(key, "log-level") == 0) {
+		if (strcmp(value, "warn") == 0)
+			dc->log_level = PD_LOG_WARN;
+		else if (strcmp(value, "info") == 0)
+			dc->log_level = PD_LOG_INFO;
+		else if (strcmp(value, "debug") == 0)
+			dc->log_level = PD_LOG_DEBUG;
+		else {
+			xasprintf(cause, "--log-level %s: give warn, info or "
+			    "debug", value);
+			return (-1);
+		}
+	} else if (strcmp(key, "pidfile") == 0) {
+		if (value[0] != '/') {
+			xasprintf(cause, "--pidfile %s: give an absolute path",
+			    value);
+			return (-1);
+		}
+		free(dc->pidfile);
+		dc->pidfile = xstrdup(value);
+	} else
 		return (1);
 	return (0);
 }
@@ -376,7 +398,7 @@ options_apply(struct daemon_config *dc, const struct setting *s,
 		else if (strcmp(s->key, "foreground") == 0)
 			dc->foreground = b;
 		else if (strcmp(s->key, "verbose") == 0)
-			dc->verbose = b;
+			dc->log_level = b ? PD_LOG_DEBUG : PD_LOG_INFO;
 		return (0);
 	}
 	if ((rc = options_daemon_key(dc, s->key, s->value, cause)) == 1)
@@ -390,6 +412,7 @@ options_defaults(struct daemon_config *dc)
 	memset(dc, 0, sizeof *dc);
 	pd_config_init(&dc->engine);
 	dc->rotate = 60;
+	dc->log_level = PD_LOG_INFO;
 	dc->max_age = 24 * 3600;
 	dc->max_bytes = 1ULL << 30;
 }
@@ -504,4 +527,5 @@ options_free(struct daemon_config *dc)
 	pd_config_free(&dc->engine);
 	free(dc->output_dir);
 	free(dc->metrics_file);
+	free(dc->pidfile);
 }

@@ -16,7 +16,8 @@ struct daemon_config {
 	unsigned int	 rotate;	/* seconds per window */
 	unsigned int	 duration;	/* 0: run until signalled */
 	int		 foreground;
-	int		 verbose;
+	int		 log_level;	/* PD_LOG_*; --verbose is debug */
+	char		*pidfile;	/* NULL: none */
 	unsigned long long max_age;	/* seconds a file is kept, 0: always */
 	unsigned long long max_bytes;	/* under the directory, 0: any */
 	unsigned long long max_files;	/* 0: any number */

@@ -111,6 +111,11 @@ const struct pd_counters *pd_engine_counters(const struct pd_engine *);
 void		 pd_engine_usage(const struct pd_engine *, struct pd_usage *);
 void		 pd_engine_close(struct pd_engine *);
 
+/* What the engine would be granted on this host, item by item. */
+typedef void (*pd_check_fn)(void *, const char *, const char *, int);
+int		 pd_check(const struct pd_config *, pd_check_fn, void *,
+		     char **);
+
 /* A window's profile of one kind, named and ready to write. */
 struct pd_pprof;
 

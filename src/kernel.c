@@ -111,23 +111,36 @@ kernel_features_free(struct features *f)
 	f->tracing = NULL;
 }
 
+static void
+kernel_feature_log(void *arg, const char *name, const char *since, int ok,
+    const char *fallback)
+{
+	log_debug("kernel feature: %s (Linux %s): %s%s%s", name, since,
+	    ok ? "granted" : "missing", ok ? "" : "; ", ok ? "" : fallback);
+}
+
 /* Say what the kernel granted, one line a feature (--verbose). */
 void
 kernel_features_log(const struct features *f)
 {
+	kernel_features_each(f, kernel_feature_log, NULL);
+	log_debug("kernel feature: tracing: %s", f->tracing != NULL ?
+	    f->tracing : "none");
+}
+
+/* Each feature: its name, first mainline version, whether granted. */
+void
+kernel_features_each(const struct features *f, void (*fn)(void *,
+    const char *, const char *, int, const char *), void *arg)
+{
 	const struct kernel_feature	*kf;
 	size_t				 i;
-	int				 ok;
 
 	for (i = 0; i < KERNEL_NFEATURES; i++) {
 		kf = &kernel_features[i];
-		ok = *kernel_granted((struct features *)f, kf);
-		log_debug("kernel feature: %s (Linux %s): %s%s%s", kf->name,
-		    kf->since, ok ? "granted" : "missing", ok ? "" : "; ",
-		    ok ? "" : kf->fallback);
+		fn(arg, kf->name, kf->since,
+		    *kernel_granted((struct features *)f, kf), kf->fallback);
 	}
-	log_debug("kernel feature: tracing: %s", f->tracing != NULL ?
-	    f->tracing : "none");
 }
 
 int

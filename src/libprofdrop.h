@@ -115,6 +115,8 @@ struct features {
 };
 void		 kernel_features_init(struct features *, const struct pd_config *);
 void		 kernel_features_log(const struct features *);
+void		 kernel_features_each(const struct features *, void (*)(void *,
+		     const char *, const char *, int, const char *), void *);
 void		 kernel_features_free(struct features *);
 int		 kernel_negotiate(struct features *, struct perf_attr *,
 		     int, int, char **);

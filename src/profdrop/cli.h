@@ -13,6 +13,7 @@ struct cmd_entry {
 	int		(*exec)(int, char **);	/* the exit status */
 };
 
+extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_top_entry;
 
 /* a + b as Go adds int64s, wrapping: pprof's sums, without C's undefined. */

@@ -233,6 +233,9 @@ run(struct daemon *d)
 			continue;
 		got_usr1 = 0;
 		next_real = clock_ns(CLOCK_REALTIME);
+		/* On the boundary, but the two clocks drift by milliseconds. */
+		if (now >= window_end)
+			next_real = (next_real + rotate / 2) / rotate * rotate;
 		end_window(d, window_real, now - window_start, stopping);
 		log_window(d, &last);
 		write_metrics(d, now - window_start);
@@ -264,7 +267,7 @@ main(int argc, char **argv)
 {
 	struct daemon	 d;
 	char		*cause = NULL;
-	int		 rc, pidfd = -1;
+	int		 rc, pidfd = -1, ready = -1;
 
 	memset(&d, 0, sizeof d);
 	if ((rc = options_parse(&d.cfg, argc, argv, &cause)) != 0) {
@@ -279,14 +282,15 @@ main(int argc, char **argv)
 	if (d.cfg.pidfile != NULL &&
 	    (pidfd = pidfile_lock(d.cfg.pidfile, &cause)) == -1)
 		fatalx("%s", cause);
+	if (!d.cfg.foreground)
+		ready = detach_begin();
 	if ((d.dropdir = dropdir_open(d.cfg.output_dir, &cause)) == NULL ||
 	    (d.engine = pd_engine_open(&d.cfg.engine, &cause)) == NULL ||
 	    pd_engine_start(d.engine, &cause) != 0)
 		fatalx("%s", cause);
 	d.names = symcache_new();
-	if (!d.cfg.foreground) {
-		if (daemon(0, 0) != 0)
-			fatal("daemon");
+	if (ready != -1) {
+		detach_ready(ready);
 		log_init(0, d.cfg.log_level);
 	}
 	if (pidfd != -1)

@@ -55,7 +55,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: profdropd --output-dir DIR [--frequency HZ] "
+	    "usage: profdropd [-c FILE] [--output-dir DIR] [--frequency HZ] "
 	    "[--rotate DURATION]\n"
 	    "                 [--duration DURATION] [--pid PID[,PID...]] "
 	    "[--cycles]\n"
@@ -411,6 +411,7 @@ options_defaults(struct daemon_config *dc)
 {
 	memset(dc, 0, sizeof *dc);
 	pd_config_init(&dc->engine);
+	dc->output_dir = xstrdup(PROFDROP_OUTPUT_DIR);
 	dc->rotate = 60;
 	dc->log_level = PD_LOG_INFO;
 	dc->max_age = 24 * 3600;
@@ -508,10 +509,6 @@ options_parse(struct daemon_config *dc, int argc, char **argv, char **cause)
 	if (dc->disabled) {
 		xasprintf(cause, "disabled by the configuration (enabled = no)");
 		rc = 2;
-	} else if (dc->output_dir == NULL) {
-		xasprintf(cause, "no output directory: give --output-dir or "
-		    "output-dir in %s", file);
-		rc = -1;
 	} else if (ss.check) {
 		options_report(&ss, file, cause);
 		rc = 2;

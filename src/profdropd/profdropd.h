@@ -25,6 +25,10 @@ struct daemon_config {
 	int		 disabled;	/* enabled = no */
 };
 
+/* detach.c: leave the terminal once all is open. */
+int		 detach_begin(void);
+void		 detach_ready(int);
+
 /* metrics.c: what the daemon reports of itself after each window. */
 struct metrics {
 	const struct pd_counters *counters;

@@ -234,6 +234,7 @@ run(struct daemon *d)
 		got_usr1 = 0;
 		next_real = clock_ns(CLOCK_REALTIME);
 		end_window(d, window_real, now - window_start, stopping);
+		retention_apply(d->dropdir, &d->cfg);
 		log_window(d, &last);
 		write_metrics(d, now - window_start);
 		last = *c;
@@ -262,9 +263,10 @@ forget_tables(void *arg)
 int
 main(int argc, char **argv)
 {
-	struct daemon	 d;
-	char		*cause = NULL;
-	int		 rc, pidfd = -1;
+	struct daemon			 d;
+	const struct dropdir_stats	*ds;
+	char				*cause = NULL;
+	int				 rc, pidfd = -1;
 
 	memset(&d, 0, sizeof d);
 	if ((rc = options_parse(&d.cfg, argc, argv, &cause)) != 0) {
@@ -279,10 +281,12 @@ main(int argc, char **argv)
 	if (d.cfg.pidfile != NULL &&
 	    (pidfd = pidfile_lock(d.cfg.pidfile, &cause)) == -1)
 		fatalx("%s", cause);
-	if ((d.dropdir = dropdir_open(d.cfg.output_dir, &cause)) == NULL ||
+	if ((d.dropdir = dropdir_open(d.cfg.output_dir, d.cfg.group,
+	    &cause)) == NULL ||
 	    (d.engine = pd_engine_open(&d.cfg.engine, &cause)) == NULL ||
 	    pd_engine_start(d.engine, &cause) != 0)
 		fatalx("%s", cause);
+	retention_apply(d.dropdir, &d.cfg);
 	d.names = symcache_new();
 	if (!d.cfg.foreground) {
 		if (daemon(0, 0) != 0)
@@ -298,6 +302,12 @@ main(int argc, char **argv)
 	run(&d);
 	writers_free(d.writers);
 	symbolizer_stop(d.symbolizer);
+	ds = dropdir_stats(d.dropdir);
+	log_info("drops: %" PRIu64 " files written (%" PRIu64 " bytes), %"
+	    PRIu64 " failed (%" PRIu64 " for lack of space), %" PRIu64
+	    " removed (%" PRIu64 " bytes)", ds->files_written,
+	    ds->bytes_written, ds->files_failed, ds->files_full,
+	    ds->files_removed, ds->bytes_removed);
 
 	pd_engine_close(d.engine);
 	symcache_free(d.names);

@@ -104,26 +104,51 @@ dropdir_temp_pid(const char *name)
 	return (pid);
 }
 
-/* Whether pid is a profdropd, writers being forks of the daemon. */
+/*
+ * The command name and state of pid ("self" for us) from /proc; -1 if it
+ * does not run.
+ */
+static int
+dropdir_proc(const char *pid, char *comm, size_t size, char *state)
+{
+	char	 path[64], buf[128], *lp, *rp;
+	FILE	*f;
+	size_t	 len;
+
+	snprintf(path, sizeof path, "/proc/%s/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	len = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	if ((lp = strchr(buf, '(')) == NULL ||
+	    (rp = strrchr(buf, ')')) == NULL || rp < lp ||
+	    rp[1] != ' ')
+		return (-1);
+	*rp = '\0';
+	strlcpy(comm, lp + 1, size);
+	*state = rp[2];
+	return (0);
+}
+
+/*
+ * Whether pid is a writer at work: a profdropd (writers are forks of the
+ * daemon) and not a zombie nobody has reaped yet.
+ */
 static int
 dropdir_writer_alive(pid_t pid)
 {
-	char	 path[64], self[32], comm[32];
-	FILE	*f;
+	char	 id[32], self[32], comm[32], state;
 
 	if (kill(pid, 0) != 0 && errno == ESRCH)
 		return (0);
-	if ((f = fopen("/proc/self/comm", "r")) == NULL)
+	snprintf(id, sizeof id, "%ld", (long)pid);
+	if (dropdir_proc(id, comm, sizeof comm, &state) != 0)
+		return (0);
+	if (state == 'Z' || state == 'X')
+		return (0);
+	if (dropdir_proc("self", self, sizeof self, &state) != 0)
 		return (1);
-	if (fgets(self, sizeof self, f) == NULL)
-		self[0] = '\0';
-	fclose(f);
-	snprintf(path, sizeof path, "/proc/%ld/comm", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return (errno != ENOENT);
-	if (fgets(comm, sizeof comm, f) == NULL)
-		comm[0] = '\0';
-	fclose(f);
 	return (strcmp(self, comm) == 0);
 }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Bad input fails at start-up: non-zero exit, one line on stderr naming the
-# problem, nothing written.
+# problem, nothing written. A missing output directory is not bad input.
 . "$(dirname "$0")/test-subr.sh"
 require_root
 require_perf_events
@@ -48,9 +48,16 @@ bad unwind-memory --output-dir "$out" --unwind-memory 1M
 bad profiles --output-dir "$out" --profiles cpu,heap
 bad profiles --output-dir "$out" --profiles ,
 bad offcpu-min-us --output-dir "$out" --offcpu-min-us -1
-bad "output|$tmp/missing" --output-dir "$tmp/missing"
-[ ! -e "$tmp/missing" ] || failures="$failures
-  the missing output directory was created"
+# A missing output directory is made, 0750, and the daemon runs.
+run_profdropd --duration 1 --output-dir "$tmp/missing" 2>"$tmp/stderr" ||
+    failures="$failures
+  profdropd --output-dir $tmp/missing: exit $?: $(cat "$tmp/stderr")"
+echo "missing output directory: $(stat -c %a "$tmp/missing" 2>/dev/null)," \
+    "$(profiles "$tmp/missing" | wc -l) profiles"
+[ "$(stat -c %a "$tmp/missing" 2>/dev/null)" = 750 ] &&
+    [ -n "$(profiles "$tmp/missing")" ] || failures="$failures
+  the missing output directory was not made (0750) with a profile in it"
+bad "output|$tmp/nowhere/missing" --output-dir "$tmp/nowhere/missing"
 touch "$tmp/file"
 bad "output|$tmp/file|directory" --output-dir "$tmp/file"
 # Root ignores permission bits: a read-only file system is what stops it.

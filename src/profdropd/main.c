@@ -237,6 +237,7 @@ run(struct daemon *d)
 		if (now >= window_end)
 			next_real = (next_real + rotate / 2) / rotate * rotate;
 		end_window(d, window_real, now - window_start, stopping);
+		retention_apply(d->dropdir, &d->cfg);
 		log_window(d, &last);
 		write_metrics(d, now - window_start);
 		last = *c;
@@ -265,9 +266,10 @@ forget_tables(void *arg)
 int
 main(int argc, char **argv)
 {
-	struct daemon	 d;
-	char		*cause = NULL;
-	int		 rc, pidfd = -1, ready = -1;
+	struct daemon			 d;
+	const struct dropdir_stats	*ds;
+	char				*cause = NULL;
+	int				 rc, pidfd = -1, ready = -1;
 
 	memset(&d, 0, sizeof d);
 	if ((rc = options_parse(&d.cfg, argc, argv, &cause)) != 0) {
@@ -284,10 +286,12 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	if (!d.cfg.foreground)
 		ready = detach_begin();
-	if ((d.dropdir = dropdir_open(d.cfg.output_dir, &cause)) == NULL ||
+	if ((d.dropdir = dropdir_open(d.cfg.output_dir, d.cfg.group,
+	    &cause)) == NULL ||
 	    (d.engine = pd_engine_open(&d.cfg.engine, &cause)) == NULL ||
 	    pd_engine_start(d.engine, &cause) != 0)
 		fatalx("%s", cause);
+	retention_apply(d.dropdir, &d.cfg);
 	d.names = symcache_new();
 	if (ready != -1) {
 		detach_ready(ready);
@@ -302,6 +306,12 @@ main(int argc, char **argv)
 	run(&d);
 	writers_free(d.writers);
 	symbolizer_stop(d.symbolizer);
+	ds = dropdir_stats(d.dropdir);
+	log_info("drops: %" PRIu64 " files written (%" PRIu64 " bytes), %"
+	    PRIu64 " failed (%" PRIu64 " for lack of space), %" PRIu64
+	    " removed (%" PRIu64 " bytes)", ds->files_written,
+	    ds->bytes_written, ds->files_failed, ds->files_full,
+	    ds->files_removed, ds->bytes_removed);
 
 	pd_engine_close(d.engine);
 	symcache_free(d.names);

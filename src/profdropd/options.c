@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ static const struct option longopts[] = {
 	{ "enabled",	required_argument,	NULL, 1 },
 	{ "foreground",	no_argument,		NULL, 1 },
 	{ "frequency",	required_argument,	NULL, 1 },
+	{ "group",	required_argument,	NULL, 1 },
 	{ "drop-frames", required_argument,	NULL, 1 },
 	{ "help",	no_argument,		NULL, 1 },
 	{ "kernel",	no_argument,		NULL, 1 },
@@ -70,6 +72,9 @@ usage(FILE *f)
 	    "                 [--cgroup-label] [--kernel | --no-kernel]\n"
 	    "                 [--debuginfod URLS] [--debuginfod-timeout SECONDS]"
 	    "\n                 [--debuginfod-cache DIR]\n"
+	    "                 [--max-age DURATION] [--max-bytes SIZE] "
+	    "[--max-files N]\n"
+	    "                 [--group NAME]\n"
 	    "                 [--foreground] [--verbose] [--help] "
 	    "[--version]\n");
 }
@@ -79,6 +84,7 @@ static int
 options_daemon_key(struct daemon_config *dc, const char *key,
     const char *value, char **cause)
 {
+	struct group		*gr;
 	unsigned long long	 v;
 
 	if (strcmp(key, "output-dir") == 0) {
@@ -109,6 +115,13 @@ options_daemon_key(struct daemon_config *dc, const char *key,
 		if (config_number(key, value, 0, 10000000, "give 0 (any) to "
 		    "10000000 files", &dc->max_files, cause) != 0)
 			return (-1);
+	} else if (strcmp(key, "group") == 0) {
+		if ((gr = getgrnam(value)) == NULL) {
+			xasprintf(cause, "--group %s: no such group; name one "
+			    "of getent group", value);
+			return (-1);
+		}
+		dc->group = gr->gr_gid;
 	} else if (strcmp(key, "metrics-file") == 0) {
 		if (value[0] != '/') {
 			xasprintf(cause, "--metrics-file %s: give an absolute "
@@ -416,6 +429,7 @@ options_defaults(struct daemon_config *dc)
 	dc->log_level = PD_LOG_INFO;
 	dc->max_age = 24 * 3600;
 	dc->max_bytes = 1ULL << 30;
+	dc->group = (gid_t)-1;
 }
 
 /*

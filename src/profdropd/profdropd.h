@@ -23,6 +23,7 @@ struct daemon_config {
 	unsigned long long max_files;	/* 0: any number */
 	char		*metrics_file;	/* NULL: none */
 	int		 disabled;	/* enabled = no */
+	gid_t		 group;		/* of the drop directory, -1: ours */
 };
 
 /* detach.c: leave the terminal once all is open. */
@@ -46,10 +47,28 @@ void		 options_free(struct daemon_config *);
 /* dropdir.c */
 struct dropdir;
 typedef int (*dropdir_fill)(int, void *, char **);
-struct dropdir	*dropdir_open(const char *, char **);
+/* What the drop directory saw, writers (child processes) included. */
+struct dropdir_stats {
+	uint64_t	 files_written;
+	uint64_t	 bytes_written;
+	uint64_t	 files_failed;
+	uint64_t	 files_full;	/* of those, for lack of space */
+	uint64_t	 files_removed;	/* by retention or as dead writers' */
+	uint64_t	 bytes_removed;
+};
+struct dropdir	*dropdir_open(const char *, gid_t, char **);
+int		 dropdir_fd(struct dropdir *);
+const char	*dropdir_path(struct dropdir *);
 int		 dropdir_write(struct dropdir *, const char *, int64_t,
 		     dropdir_fill, void *, char **);
+int		 dropdir_name_time(const char *, time_t *);
+void		 dropdir_removed(struct dropdir *, uint64_t, uint64_t);
+const struct dropdir_stats *dropdir_stats(struct dropdir *);
 void		 dropdir_close(struct dropdir *);
+
+/* retention.c */
+void		 retention_apply(struct dropdir *,
+		     const struct daemon_config *);
 
 /* symbolizer.c */
 struct symbolizer;

@@ -26,9 +26,10 @@ value() {
 
 files=$(profiles "$tmp/out")
 nfiles=$(echo "$files" | grep -c .)
-total=0
+total=0 bytes=0
 for f in $files; do
 	total=$((total + $(sample_count "$tmp/out/$f")))
+	bytes=$((bytes + $(stat -c %s "$tmp/out/$f")))
 done
 echo "profiles: $nfiles, $total samples"
 assert_near "$(value profdrop_samples_kept_total)" $total 0 \
@@ -37,6 +38,10 @@ assert_near "$(value 'profdrop_windows_total{result="written"}')" $nfiles 0 \
     "windows written against the files"
 assert_near "$(value 'profdrop_windows_total{result="failed"}')" 0 0 \
     "windows failed"
+assert_near "$(value profdrop_files_written_total)" $nfiles 0 \
+    "files written against the files"
+assert_near "$(value profdrop_written_bytes_total)" $bytes 0 \
+    "bytes written against the files' sizes"
 unwound=$(($(value 'profdrop_unwinds_total{result="complete"}') + \
     $(value 'profdrop_unwinds_total{result="truncated"}') + \
     $(value 'profdrop_unwinds_total{result="failed"}')))

@@ -108,6 +108,7 @@ write_metrics(struct daemon *d, int64_t duration)
 	m.usage = &u;
 	writers_counts(d->writers, &m.windows_written, &m.windows_failed);
 	m.window_seconds = duration / 1e9;
+	m.drops = dropdir_stats(d->dropdir);
 	if (metrics_write(d->cfg.metrics_file, &m, &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);

@@ -91,6 +91,21 @@ metrics_print(FILE *f, const struct metrics *m)
 	fprintf(f, "profdrop_windows_total{result=\"written\"} %" PRIu64 "\n"
 	    "profdrop_windows_total{result=\"failed\"} %" PRIu64 "\n",
 	    m->windows_written, m->windows_failed);
+	metrics_counter(f, "profdrop_files_written_total",
+	    "Profiles published in the drop directory.", m->drops->files_written);
+	metrics_counter(f, "profdrop_written_bytes_total",
+	    "Bytes of the profiles published.", m->drops->bytes_written);
+	metrics_head(f, "profdrop_files_failed_total", "counter",
+	    "Profiles that could not be written, by cause.");
+	fprintf(f, "profdrop_files_failed_total{cause=\"no_space\"} %" PRIu64
+	    "\nprofdrop_files_failed_total{cause=\"other\"} %" PRIu64 "\n",
+	    m->drops->files_full,
+	    m->drops->files_failed - m->drops->files_full);
+	metrics_counter(f, "profdrop_files_removed_total",
+	    "Files removed by retention, and dead writers' temporary files.",
+	    m->drops->files_removed);
+	metrics_counter(f, "profdrop_removed_bytes_total",
+	    "Bytes of the files removed.", m->drops->bytes_removed);
 	metrics_head(f, "profdrop_cpu_seconds_total", "counter",
 	    "CPU time, user and system, of the daemon and of its children "
 	    "that have exited (window writers).");

@@ -30,6 +30,8 @@ struct daemon_config {
 int		 detach_begin(void);
 void		 detach_ready(int);
 
+struct dropdir_stats;
+
 /* metrics.c: what the daemon reports of itself after each window. */
 struct metrics {
 	const struct pd_counters *counters;
@@ -37,6 +39,7 @@ struct metrics {
 	uint64_t		 windows_written;
 	uint64_t		 windows_failed;
 	double			 window_seconds;	/* the last one's length */
+	const struct dropdir_stats *drops;
 };
 int		 metrics_write(const char *, const struct metrics *, char **);
 

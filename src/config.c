@@ -141,8 +141,8 @@ config_pids(struct pd_config *cfg, const char *arg, char **cause)
 	int			 rc = 0;
 
 	copy = xstrdup(arg);
-	for (word = strtok_r(copy, ",", &save); word != NULL;
-	    word = strtok_r(NULL, ",", &save)) {
+	for (word = strtok_r(copy, ", \t", &save); word != NULL;
+	    word = strtok_r(NULL, ", \t", &save)) {
 		if ((rc = config_number("pid", word, 1, INT_MAX, "give process "
 		    "ids separated by commas", &pid, cause)) != 0)
 			break;
@@ -183,8 +183,8 @@ config_profiles(struct pd_config *cfg, const char *arg, char **cause)
 	int		 rc = 0;
 
 	copy = xstrdup(arg);
-	for (word = strtok_r(copy, ",", &save); word != NULL;
-	    word = strtok_r(NULL, ",", &save)) {
+	for (word = strtok_r(copy, ", \t", &save); word != NULL;
+	    word = strtok_r(NULL, ", \t", &save)) {
 		if (strcmp(word, "cpu") == 0)
 			profiles |= PD_PROFILE_CPU;
 		else if (strcmp(word, "offcpu") == 0)

@@ -54,6 +54,16 @@ xstrdup(const char *s)
 	return (p);
 }
 
+char *
+xstrndup(const char *s, size_t n)
+{
+	char	*p;
+
+	if ((p = strndup(s, n)) == NULL)
+		fatal("xstrndup");
+	return (p);
+}
+
 int
 xvasprintf(char **ret, const char *fmt, va_list ap)
 {

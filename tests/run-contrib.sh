@@ -69,14 +69,16 @@ done
 
 # The uploader sends what is there, then what appears; a hidden
 # temporary file is never sent.
-touch "$tmp/out/.profdrop-1-0.tmp"
 sh "$top_srcdir/contrib/profdrop-upload.sh" "$tmp/out" \
     "http://127.0.0.1:$port/cgi-bin/recv" 2>"$tmp/upload.err" &
 up=$!
 bg_track $up
 start_busy 8
-run_profdropd_log "$tmp/log" --pid $busy_pid --profiles cpu --rotate 1 \
+start_sampling "$tmp/log" --pid $busy_pid --profiles cpu --rotate 1 \
     --duration 3 --output-dir "$tmp/out"
+# Planted once the daemon runs: at start it removes a dead writer's.
+touch "$tmp/out/.profdrop-1-0.tmp"
+finish_profdropd "$tmp/log"
 n=0
 until [ -z "$(profiles "$tmp/out")" ]; do
 	# The uploader's wait for a new name times out after 10 s.

@@ -59,3 +59,16 @@ finish_profdropd "$tmp/usr1.log" TERM
 [ "$(profiles "$out" | grep -c .)" = 2 ] ||
     fail "SIGUSR1 then SIGTERM: $(profiles "$out" | tr '\n' ' ')"
 ! grep -q "window:" "$tmp/usr1.log" || fail "--log-level warn logged windows"
+
+# The open files limit: raised from a low soft limit to the hard one.
+(ulimit -Sn 64 && ulimit -Hn 4096 &&
+    exec "$PROFDROPD" --foreground --profiles cpu --output-dir "$out" \
+    --duration 3) 2>"$tmp/nofile.log" &
+nofile_pid=$!
+bg_track $nofile_pid
+wait_sampling $nofile_pid
+soft=$(awk '/^Max open files/ { print $4 }' /proc/$nofile_pid/limits)
+echo "open files: soft limit $soft, started at 64, hard 4096"
+[ "$soft" = 4096 ] || fail "the open files limit is $soft, not raised to 4096"
+wait_exit $nofile_pid 20
+[ $exit_rc = 0 ] || { cat "$tmp/nofile.log" >&2; fail "exit $exit_rc under 64 files"; }

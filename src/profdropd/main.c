@@ -1,6 +1,7 @@
 /* profdropd: sample every CPU, drop pprof files on a rotation schedule. */
 
 #include <sys/file.h>
+#include <sys/resource.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,8 @@ struct daemon {
 	struct symcache		*names;
 	struct symbolizer	*symbolizer;
 	struct writers		*writers;
+	int			 argc;	/* to read the configuration again */
+	char			**argv;
 };
 
 /* Signals become flags the loop reads. */
@@ -54,6 +57,26 @@ set_signals(void)
 	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/*
+ * Descriptors: perf events per CPU, binaries open for unwinding and
+ * naming; a host's many processes need more than the usual soft 1024.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+	rlim_t		 was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	was = rl.rlim_cur;
+	/* Unlimited is refused: fs.nr_open's default is the most there is. */
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY ? rl.rlim_max : 1048576;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_debug("open files limit raised from %llu to %llu",
+		    (unsigned long long)was, (unsigned long long)rl.rlim_cur);
 }
 
 static int64_t
@@ -226,7 +249,7 @@ run(struct daemon *d)
 		writers_reap(d->writers, WNOHANG);
 		if (got_hup) {
 			got_hup = 0;
-			log_info("SIGHUP: nothing to reload yet");
+			reload(&d->cfg, d->argc, d->argv);
 		}
 		now = clock_ns(CLOCK_MONOTONIC);
 		stopping = got_stop || now >= stop_at;
@@ -244,6 +267,7 @@ run(struct daemon *d)
 		last = *c;
 		window_real = next_real;
 		window_start = now;
+		rotate = (int64_t)d->cfg.rotate * 1000000000;
 		window_end = window_end_at(now, rotate);
 	}
 	now = clock_ns(CLOCK_MONOTONIC);
@@ -273,6 +297,8 @@ main(int argc, char **argv)
 	int				 rc, pidfd = -1, ready = -1;
 
 	memset(&d, 0, sizeof d);
+	d.argc = argc;
+	d.argv = argv;
 	if ((rc = options_parse(&d.cfg, argc, argv, &cause)) != 0) {
 		if (rc == 1)
 			return (0);
@@ -282,6 +308,7 @@ main(int argc, char **argv)
 	}
 	log_init(1, d.cfg.log_level);
 	set_signals();
+	raise_nofile();
 	if (d.cfg.pidfile != NULL &&
 	    (pidfd = pidfile_lock(d.cfg.pidfile, &cause)) == -1)
 		fatalx("%s", cause);

@@ -321,15 +321,18 @@ static int
 options_read_args(struct settings *ss, int argc, char **argv, char **cause)
 {
 	const char	*key;
-	char		*where;
+	char		*where, *abs;
 	int		 ch, idx;
 
 	opterr = 0;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:", longopts, &idx)) != -1) {
 		if (ch == 'c') {
-			key = "config";
-			settings_add(ss, key, optarg, "-c", LEVEL_ARGS);
+			/* Absolute, to read again after leaving the directory. */
+			abs = realpath(optarg, NULL);
+			settings_add(ss, "config", abs != NULL ? abs : optarg,
+			    "-c", LEVEL_ARGS);
+			free(abs);
 			continue;
 		}
 		if (ch != 1) {
@@ -450,6 +453,18 @@ options_wins(const struct settings *ss, size_t i)
 	return (1);
 }
 
+/* Keep a winning setting, for a reload to compare. */
+static void
+options_keep(struct daemon_config *dc, const struct setting *s)
+{
+	char	**v;
+
+	v = xreallocarray(dc->settings, dc->nsettings + 1, sizeof *v);
+	xasprintf(&v[dc->nsettings++], "%s=%s", s->key,
+	    s->value != NULL ? s->value : "yes");
+	dc->settings = v;
+}
+
 /* What --check-config says: valid, and each key that is set, from where. */
 static void
 options_report(const struct settings *ss, const char *file, char **cause)
@@ -518,6 +533,10 @@ options_parse(struct daemon_config *dc, int argc, char **argv, char **cause)
 		if (strcmp(ss.v[i].key, "config") != 0 && options_wins(&ss, i))
 			rc = options_apply(dc, &ss.v[i], cause);
 	}
+	for (i = 0; i < ss.n && rc == 0; i++) {
+		if (strcmp(ss.v[i].key, "config") != 0 && options_wins(&ss, i))
+			options_keep(dc, &ss.v[i]);
+	}
 	if (rc != 0)
 		goto out;
 	if (dc->disabled) {
@@ -539,4 +558,7 @@ options_free(struct daemon_config *dc)
 	free(dc->output_dir);
 	free(dc->metrics_file);
 	free(dc->pidfile);
+	while (dc->nsettings > 0)
+		free(dc->settings[--dc->nsettings]);
+	free(dc->settings);
 }

@@ -24,7 +24,13 @@ struct daemon_config {
 	char		*metrics_file;	/* NULL: none */
 	int		 disabled;	/* enabled = no */
 	gid_t		 group;		/* of the drop directory, -1: ours */
+	/* The settings that won, "key=value" (a flag's value is "yes"). */
+	char		**settings;
+	size_t		 nsettings;
 };
+
+/* reload.c: SIGHUP. */
+void		 reload(struct daemon_config *, int, char **);
 
 /* detach.c: leave the terminal once all is open. */
 int		 detach_begin(void);

@@ -200,6 +200,17 @@ kernel_explain(int error)
 	switch (error) {
 	case EACCES:
 	case EPERM:
+		/* Debian's and Ubuntu's kernels take 3 and 4 (4 since 2024). */
+		if (paranoid >= 3) {
+			xasprintf(&msg, "perf_event_open: %s: "
+			    "kernel.perf_event_paranoid is %d, which on Debian "
+			    "and Ubuntu kernels refuses perf events to all but "
+			    "root, CAP_PERFMON (Linux 5.8+) or CAP_SYS_ADMIN; "
+			    "run profdropd as root, or allow it with sysctl -w "
+			    "kernel.perf_event_paranoid=0", strerror(error),
+			    paranoid);
+			break;
+		}
 		xasprintf(&msg, "perf_event_open: %s: system-wide sampling "
 		    "needs root, CAP_PERFMON (Linux 5.8+) or CAP_SYS_ADMIN, "
 		    "or kernel.perf_event_paranoid at most 0 (it is %d; "

@@ -38,3 +38,17 @@ f=$tmp/out/$(profiles "$tmp/out")
 [ -f "$f" ] || fail "no profile written"
 trace_lines "$f" >"$tmp/traces"
 hot631_named "$tmp/traces" "smaller rings"
+
+# Debian's and Ubuntu's paranoid levels 3 and 4 refuse perf events to
+# users; the error names the setting and its value.
+for level in 3 4; do
+	echo $level >/proc/sys/kernel/perf_event_paranoid
+	rc=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    timeout -s KILL 30 "$PROFDROPD" --foreground --duration 1 \
+	    --profiles cpu --output-dir "$tmp/out" 2>"$tmp/para$level" || rc=$?
+	cat "$tmp/para$level"
+	[ $rc != 0 ] || fail "paranoid $level: profdropd ran"
+	grep -q "kernel.perf_event_paranoid is $level, which on Debian" \
+	    "$tmp/para$level" || fail "paranoid $level: the setting is not named"
+done

@@ -258,6 +258,24 @@ int	 pd_profile_filter(const struct pd_profile *, const char *const *,
 void	 pd_profile_free(struct pd_profile *);
 
 /*
+ * What the profile's drop_frames and keep_frames prune of each location,
+ * as pprof does on reading a profile (its Profile.Prune): an array by
+ * location, to free(), or NULL if nothing is pruned. A pattern that does
+ * not compile prunes nothing, as pprof goes on without it.
+ */
+struct pd_prune {
+	size_t		 skip;		/* inner lines the location loses */
+	int		 whole;		/* it goes, and what it calls */
+	int		 beneath;	/* what it calls goes */
+};
+struct pd_prune	*pd_profile_prune(const struct pd_profile *);
+/* Where sample s starts, leaf first, once pruned (prune may be NULL). */
+size_t	 pd_sample_pruned_start(const struct pd_profile *,
+	     const struct pd_prune *, const struct pd_sample *);
+/* pprof's simplifyFunc: a function's name without its arguments; free() it. */
+char	*pd_function_simple_name(const char *);
+
+/*
  * The index of the sample type named type, or -1. NULL or "" means the
  * default, as pprof chooses it: default_sample_type, else the last type.
  */

@@ -46,13 +46,6 @@
 /* pprof -top's -edgefraction: a lighter edge says nothing of inlining. */
 #define EDGE_FRACTION	0.001
 
-/* What drop_frames prunes of a location (pprof's Profile.Prune). */
-struct prune {
-	size_t	 skip;		/* inner lines it loses */
-	int	 whole;		/* it goes, and what it calls */
-	int	 beneath;	/* what it calls goes */
-};
-
 /* One -tagfocus. */
 struct focus {
 	char		*key;
@@ -66,7 +59,7 @@ struct focus {
 struct view {
 	const char		*file;
 	struct pd_profile	*p;
-	struct prune		*prune;		/* NULL if nothing is pruned */
+	struct pd_prune		*prune;		/* NULL if nothing is pruned */
 	struct focus		*focus;
 	size_t			 nfocus;
 };
@@ -182,93 +175,6 @@ matches(const regex_t *re, const char *s)
 	return (regexec(re, s, 0, NULL, 0) == 0);
 }
 
-/* pprof's simplifyFunc: the name without its arguments, if any. */
-static char *
-simple_name(const char *name)
-{
-	static const char *const reserved[] = {
-		"(anonymous namespace)", "operator()"
-	};
-	const char	*s;
-	size_t		 i, n = sizeof reserved / sizeof reserved[0];
-
-	if (*name == '.')
-		name++;
-	for (s = name; *s != '\0'; s++) {
-		for (i = 0; i < n; i++) {
-			if (strncmp(s, reserved[i], strlen(reserved[i])) == 0)
-				break;
-		}
-		if (i < n)
-			s += strlen(reserved[i]) - 1;
-		else if (*s == '(')
-			break;
-	}
-	return (xprintf("%.*s", (int)(s - name), name));
-}
-
-/*
- * What drop_frames and keep_frames prune, as pprof does on reading a
- * profile; NULL if nothing. A pattern that does not compile prunes nothing,
- * as in pprof, which goes on without it.
- */
-static struct prune *
-prune_new(const struct pd_profile *p)
-{
-	const struct pd_location	*loc;
-	const struct pd_function	*f;
-	struct prune			*prune;
-	regex_t				 drop, keep;
-	char				*pattern, *name;
-	size_t				 i, j;
-	int				 has_keep, cut;
-
-	if (*p->drop_frames == '\0')
-		return (NULL);
-	pattern = xprintf("^(%s)$", p->drop_frames);
-	cut = regcomp(&drop, pattern, REG_EXTENDED | REG_NOSUB);
-	free(pattern);
-	if (cut != 0)
-		return (NULL);
-	if ((has_keep = *p->keep_frames != '\0')) {
-		pattern = xprintf("^(%s)$", p->keep_frames);
-		cut = regcomp(&keep, pattern, REG_EXTENDED | REG_NOSUB);
-		free(pattern);
-		if (cut != 0) {
-			regfree(&drop);
-			return (NULL);
-		}
-	}
-
-	prune = xcalloc(p->nlocations, sizeof *prune);
-	for (i = 0; i < p->nlocations; i++) {
-		loc = &p->locations[i];
-		/* The outermost line drop_frames names goes, and those in it. */
-		for (j = loc->nlines; j-- > 0;) {
-			if ((f = loc->lines[j].function) == NULL ||
-			    *f->name == '\0')
-				continue;
-			name = simple_name(f->name);
-			cut = matches(&drop, name) &&
-			    (!has_keep || !matches(&keep, name));
-			free(name);
-			if (cut)
-				break;
-		}
-		if (j == (size_t)-1)
-			continue;
-		prune[i].beneath = 1;
-		if (j == loc->nlines - 1)
-			prune[i].whole = 1;
-		else
-			prune[i].skip = j + 1;
-	}
-	regfree(&drop);
-	if (has_keep)
-		regfree(&keep);
-	return (prune);
-}
-
 /* The inner lines of location loc that pruning takes away. */
 static size_t
 view_skip(const struct view *v, const struct pd_location *loc)
@@ -280,23 +186,7 @@ view_skip(const struct view *v, const struct pd_location *loc)
 static size_t
 view_start(const struct view *v, const struct pd_sample *s)
 {
-	const struct prune	*pr;
-	size_t			 i;
-	int			 user = 0;
-
-	if (v->prune == NULL)
-		return (0);
-	/* From the root; what it calls before a frame of its own stays. */
-	for (i = s->nlocations; i-- > 0;) {
-		pr = &v->prune[s->locations[i] - v->p->locations];
-		if (!pr->beneath) {
-			user = 1;
-			continue;
-		}
-		if (user)
-			return (pr->whole ? i + 1 : i);
-	}
-	return (0);
+	return (pd_sample_pruned_start(v->p, v->prune, s));
 }
 
 static void
@@ -436,7 +326,7 @@ view_open(struct view *v, const char *file, int argc, char **argv,
 	}
 	if (pd_profile_read_file(file, 0, &v->p, &cause) != 0)
 		die("%s", cause);
-	v->prune = prune_new(v->p);
+	v->prune = pd_profile_prune(v->p);
 }
 
 static void

@@ -73,7 +73,7 @@ struct graph {
 	size_t			 edgecap;
 	struct graph_table	 nodetab;
 	struct graph_table	 edgetab;
-	struct graph_prune	*prune;
+	struct pd_prune	*prune;
 	size_t			*first;		/* per location, in line_nodes */
 	size_t			*line_nodes;	/* its nodes, innermost first */
 };

@@ -6,19 +6,11 @@
  * pruned first, as pprof does when it reads a profile.
  */
 
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "profdrop.h"
 #include "cli.h"
-
-/* Pruning, per location (pprof's Profile.Prune). */
-struct graph_prune {
-	size_t		 skip;		/* inner lines it loses */
-	int		 whole;		/* it goes, and what it calls */
-	int		 beneath;	/* what it calls goes */
-};
 
 static uint64_t
 graph_hash(const void *p, size_t len, uint64_t h)
@@ -102,96 +94,6 @@ graph_table_init(struct graph_table *t)
 	t->hashes = alloc_zero(t->mask + 1, sizeof *t->hashes);
 }
 
-/* pprof's simplifyFunc: the name without its arguments, if any. */
-static char *
-graph_simple_name(const char *name)
-{
-	static const char *const reserved[] = {
-		"(anonymous namespace)", "operator()"
-	};
-	const char	*s;
-	size_t		 i;
-
-	if (*name == '.')
-		name++;
-	for (s = name; *s != '\0'; s++) {
-		for (i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
-			if (strncmp(s, reserved[i], strlen(reserved[i])) == 0)
-				break;
-		}
-		if (i < sizeof reserved / sizeof reserved[0])
-			s += strlen(reserved[i]) - 1;
-		else if (*s == '(')
-			break;
-	}
-	return (alloc_printf("%.*s", (int)(s - name), name));
-}
-
-static int
-graph_matches(const regex_t *re, const char *name)
-{
-	return (regexec(re, name, 0, NULL, 0) == 0);
-}
-
-/* What drop_frames and keep_frames prune; NULL if nothing. */
-static struct graph_prune *
-graph_prune(const struct pd_profile *p)
-{
-	struct graph_prune		*prune;
-	const struct pd_location	*loc;
-	const struct pd_function	*f;
-	regex_t				 drop, keep;
-	char				*pattern, *name;
-	size_t				 i, j;
-	int				 has_keep, cut;
-
-	if (*p->drop_frames == '\0')
-		return (NULL);
-	/* As pprof does, a pattern that does not compile prunes nothing. */
-	pattern = alloc_printf("^(%s)$", p->drop_frames);
-	cut = regcomp(&drop, pattern, REG_EXTENDED | REG_NOSUB);
-	free(pattern);
-	if (cut != 0)
-		return (NULL);
-	if ((has_keep = *p->keep_frames != '\0')) {
-		pattern = alloc_printf("^(%s)$", p->keep_frames);
-		cut = regcomp(&keep, pattern, REG_EXTENDED | REG_NOSUB);
-		free(pattern);
-		if (cut != 0) {
-			regfree(&drop);
-			return (NULL);
-		}
-	}
-
-	prune = alloc_zero(p->nlocations, sizeof *prune);
-	for (i = 0; i < p->nlocations; i++) {
-		loc = &p->locations[i];
-		/* The outermost line drop_frames names goes, and those in it. */
-		for (j = loc->nlines; j-- > 0;) {
-			if ((f = loc->lines[j].function) == NULL ||
-			    *f->name == '\0')
-				continue;
-			name = graph_simple_name(f->name);
-			cut = graph_matches(&drop, name) &&
-			    (!has_keep || !graph_matches(&keep, name));
-			free(name);
-			if (cut)
-				break;
-		}
-		if (j == (size_t)-1)
-			continue;
-		prune[i].beneath = 1;
-		if (j == loc->nlines - 1)
-			prune[i].whole = 1;
-		else
-			prune[i].skip = j + 1;
-	}
-	regfree(&drop);
-	if (has_keep)
-		regfree(&keep);
-	return (prune);
-}
-
 /* The node's name as pprof shows it, allocated. */
 static char *
 graph_shown(const struct graph_node *n)
@@ -260,7 +162,7 @@ graph_new(const struct pd_profile *p)
 	g->p = p;
 	graph_table_init(&g->nodetab);
 	graph_table_init(&g->edgetab);
-	g->prune = graph_prune(p);
+	g->prune = pd_profile_prune(p);
 	g->first = alloc_zero(p->nlocations + 1, sizeof *g->first);
 	for (i = 0; i < p->nlocations; i++) {
 		g->first[i] = n;
@@ -286,23 +188,7 @@ graph_new(const struct pd_profile *p)
 static size_t
 graph_sample_start(const struct graph *g, const struct pd_sample *s)
 {
-	const struct graph_prune	*pr;
-	size_t				 i;
-	int				 user = 0;
-
-	if (g->prune == NULL)
-		return (0);
-	/* From the root; what it calls before a frame of its own stays. */
-	for (i = s->nlocations; i-- > 0;) {
-		pr = &g->prune[s->locations[i] - g->p->locations];
-		if (!pr->beneath) {
-			user = 1;
-			continue;
-		}
-		if (user)
-			return (pr->whole ? i + 1 : i);
-	}
-	return (0);
+	return (pd_sample_pruned_start(g->p, g->prune, s));
 }
 
 static void

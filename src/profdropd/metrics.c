@@ -45,7 +45,8 @@ metrics_seconds(const struct timeval *tv)
 	return (tv->tv_sec + tv->tv_usec / 1e6);
 }
 
-static long
+/* This process's resident bytes; 0 if /proc does not say. */
+size_t
 metrics_resident(void)
 {
 	unsigned long	 size, resident = 0;
@@ -56,7 +57,7 @@ metrics_resident(void)
 			resident = 0;
 		fclose(f);
 	}
-	return ((long)resident * sysconf(_SC_PAGESIZE));
+	return (resident * (size_t)sysconf(_SC_PAGESIZE));
 }
 
 static void
@@ -115,7 +116,7 @@ metrics_print(FILE *f, const struct metrics *m)
 	    metrics_seconds(&children.ru_utime) +
 	    metrics_seconds(&children.ru_stime));
 	metrics_gauge(f, "profdrop_resident_memory_bytes",
-	    "The daemon's resident memory.", metrics_resident());
+	    "The daemon's resident memory.", (double)metrics_resident());
 	metrics_gauge(f, "profdrop_processes", "Processes tracked.",
 	    m->usage->processes);
 	metrics_gauge(f, "profdrop_binaries", "Binaries tracked.",

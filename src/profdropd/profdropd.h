@@ -48,6 +48,7 @@ struct metrics {
 	const struct dropdir_stats *drops;
 };
 int		 metrics_write(const char *, const struct metrics *, char **);
+size_t		 metrics_resident(void);
 
 /* options.c */
 int		 options_parse(struct daemon_config *, int, char **, char **);

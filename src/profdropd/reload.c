@@ -114,8 +114,9 @@ reload_report(const struct daemon_config *cur,
 	for (i = 0; i < cur->nsettings; i++) {
 		key = cur->settings[i];
 		len = reload_keylen(key);
-		if (!reload_first(cur->settings, i) ||
-		    (a = reload_values(next, key, len)) != NULL) {
+		if (!reload_first(cur->settings, i))
+			continue;
+		if ((a = reload_values(next, key, len)) != NULL) {
 			free(a);
 			continue;
 		}

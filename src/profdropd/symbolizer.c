@@ -138,20 +138,6 @@ serve_drop_before(struct symserver *ss, unsigned int window)
 		malloc_trim(0);
 }
 
-static size_t
-serve_rss(void)
-{
-	unsigned long	 size, resident = 0;
-	FILE		*f;
-
-	if ((f = fopen("/proc/self/statm", "re")) != NULL) {
-		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
-			resident = 0;
-		fclose(f);
-	}
-	return (resident * (size_t)sysconf(_SC_PAGESIZE));
-}
-
 /*
  * Close the binaries no recent window asked about. Over a cap, close
  * those this window has not asked about; if that is not enough, all.
@@ -162,11 +148,11 @@ serve_evict(struct symserver *ss, unsigned int window)
 	if (window > SYMBOLIZER_KEEP)
 		serve_drop_before(ss, window - SYMBOLIZER_KEEP);
 	if (ss->symdsos.count < SYMBOLIZER_MAX_DSOS &&
-	    serve_rss() <= ss->base + SYMBOLIZER_MAX_RSS)
+	    metrics_resident() <= ss->base + SYMBOLIZER_MAX_RSS)
 		return;
 	serve_drop_before(ss, window);
 	if (ss->symdsos.count >= SYMBOLIZER_MAX_DSOS ||
-	    serve_rss() > ss->base + SYMBOLIZER_MAX_RSS)
+	    metrics_resident() > ss->base + SYMBOLIZER_MAX_RSS)
 		serve_drop_before(ss, UINT_MAX);
 }
 
@@ -257,7 +243,7 @@ serve(struct symbolizer *sz, int fd)
 	signal(SIGHUP, SIG_IGN);
 	sz->forget(sz->arg);
 	malloc_trim(0);
-	ss.base = serve_rss();
+	ss.base = metrics_resident();
 	htable_init(&ss.symdsos, 256);
 	while ((n = recv_one(fd, buf, SYMREQ_MAX)) > 0) {
 		if ((rc = serve_request(&ss, fd, buf, n, out)) < 0)

@@ -274,6 +274,8 @@ size_t	 pd_sample_pruned_start(const struct pd_profile *,
 	     const struct pd_prune *, const struct pd_sample *);
 /* pprof's simplifyFunc: a function's name without its arguments; free() it. */
 char	*pd_function_simple_name(const char *);
+/* A node's name as pprof shows it: the function's, else "[BINARY]"; free() it. */
+char	*pd_node_name(const char *, const char *);
 
 /*
  * The index of the sample type named type, or -1. NULL or "" means the

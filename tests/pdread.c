@@ -398,21 +398,7 @@ node_same(const struct node *a, const struct node *b)
 static char *
 node_shown(const struct node *n)
 {
-	const char	*base, *end;
-
-	if (*n->name != '\0')
-		return (xprintf("%s", n->name));
-	if (*n->objfile == '\0')
-		return (xprintf("<unknown>"));
-	/* Go's filepath.Base: the last element, trailing slashes aside. */
-	end = n->objfile + strlen(n->objfile);
-	while (end > n->objfile + 1 && end[-1] == '/')
-		end--;
-	for (base = end; base > n->objfile && base[-1] != '/'; base--)
-		;
-	if (base == end)
-		base--;
-	return (xprintf("[%.*s]", (int)(end - base), base));
+	return (pd_node_name(n->name, n->objfile));
 }
 
 static void

@@ -94,27 +94,6 @@ graph_table_init(struct graph_table *t)
 	t->hashes = alloc_zero(t->mask + 1, sizeof *t->hashes);
 }
 
-/* The node's name as pprof shows it, allocated. */
-static char *
-graph_shown(const struct graph_node *n)
-{
-	const char	*base, *end;
-
-	if (*n->name != '\0')
-		return (alloc_printf("%s", n->name));
-	if (*n->objfile == '\0')
-		return (alloc_printf("<unknown>"));
-	/* Go's filepath.Base: the last element, trailing slashes aside. */
-	end = n->objfile + strlen(n->objfile);
-	while (end > n->objfile + 1 && end[-1] == '/')
-		end--;
-	for (base = end; base > n->objfile && base[-1] != '/'; base--)
-		;
-	if (base == end)
-		base--;
-	return (alloc_printf("[%.*s]", (int)(end - base), base));
-}
-
 /* The node of a line of a location (line NULL if it has none). */
 static size_t
 graph_node(struct graph *g, const struct pd_location *loc,
@@ -145,7 +124,7 @@ graph_node(struct graph *g, const struct pd_location *loc,
 		g->nodecap = 2 * g->nodecap + 64;
 		g->nodes = alloc_resize(g->nodes, g->nodecap, sizeof *g->nodes);
 	}
-	key.shown = graph_shown(&key);
+	key.shown = pd_node_name(key.name, key.objfile);
 	g->nodes[g->nnodes] = key;
 	graph_insert(&g->nodetab, slot, h, g->nnodes);
 	return (g->nnodes++);

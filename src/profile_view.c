@@ -1,6 +1,7 @@
 /*
- * Pruning as pprof does when it reads a profile: the outermost frame
- * drop_frames names (and keep_frames does not) goes, with what it calls.
+ * A profile as pprof shows it: pruned as pprof does when it reads one (the
+ * outermost frame drop_frames names, and keep_frames does not, goes with
+ * what it calls), and its nodes named as pprof names them.
  */
 
 #include <regex.h>
@@ -126,4 +127,26 @@ pd_sample_pruned_start(const struct pd_profile *p,
 			return (pr->whole ? i + 1 : i);
 	}
 	return (0);
+}
+
+char *
+pd_node_name(const char *function, const char *objfile)
+{
+	const char	*base, *end;
+	char		*name;
+
+	if (*function != '\0')
+		return (xstrdup(function));
+	if (*objfile == '\0')
+		return (xstrdup("<unknown>"));
+	/* Go's filepath.Base: the last element, trailing slashes aside. */
+	end = objfile + strlen(objfile);
+	while (end > objfile + 1 && end[-1] == '/')
+		end--;
+	for (base = end; base > objfile && base[-1] != '/'; base--)
+		;
+	if (base == end)
+		base--;
+	xasprintf(&name, "[%.*s]", (int)(end - base), base);
+	return (name);
 }

@@ -6,7 +6,7 @@ set -e
 deb_pkgs="build-essential autoconf automake libtool pkg-config libunwind-dev
 libelf-dev libdw-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev
 zlib1g-dev libiberty-dev golang-go rustc debuginfod util-linux procps gzip
-prometheus inotify-tools curl systemd
+prometheus inotify-tools curl systemd groff-base
 time xz-utils"
 # tests/run-kemu.sh --real boots old kernels: QEMU, a static busybox, cpio.
 deb_pkgs="$deb_pkgs qemu-system-x86 busybox-static cpio"

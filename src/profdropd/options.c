@@ -72,11 +72,11 @@ usage(FILE *f)
 	    "                 [--cgroup-label] [--kernel | --no-kernel]\n"
 	    "                 [--debuginfod URLS] [--debuginfod-timeout SECONDS]"
 	    "\n                 [--debuginfod-cache DIR]\n"
-	    "                 [--max-age DURATION] [--max-bytes SIZE] "
-	    "[--max-files N]\n"
-	    "                 [--group NAME]\n"
-	    "                 [--foreground] [--verbose] [--help] "
-	    "[--version]\n");
+	    "                 [--group NAME] [--pidfile FILE] "
+	    "[--enabled yes|no]\n"
+	    "                 [--log-level warn|info|debug] [--foreground] "
+	    "[--verbose]\n"
+	    "                 [--check-config] [--help] [--version]\n");
 }
 
 /* A key of the daemon's own; 1 if key is not one. */

@@ -48,5 +48,7 @@ errors=$(grep -c ENOSPC "$tmp/log")
 echo "full: $errors ENOSPC lines, $full counted"
 assert_ge "$full" 3 "windows counted as refused for lack of space"
 assert_near "$full" "$errors" 0 "ENOSPC lines vs the counter"
+assert_near "$(grep -c 'writing a window failed' "$tmp/log" || true)" 0 0 \
+    "second lines for a window lost"
 samples=$(window_counter "$tmp/log" samples)
 assert_ge "$samples" 100 "samples taken over the run (sampling went on)"

@@ -42,6 +42,11 @@ assert_near "$(value profdrop_files_written_total)" $nfiles 0 \
     "files written against the files"
 assert_near "$(value profdrop_written_bytes_total)" $bytes 0 \
     "bytes written against the files' sizes"
+# Each file takes some time to write, and all of them less than the run.
+assert_ge "$(value profdrop_write_seconds_total)" 0.000001 \
+    "seconds spent writing the files"
+assert_ge 5 "$(value profdrop_write_seconds_total)" \
+    "the run's 5 s against the seconds spent writing"
 unwound=$(($(value 'profdrop_unwinds_total{result="complete"}') + \
     $(value 'profdrop_unwinds_total{result="truncated"}') + \
     $(value 'profdrop_unwinds_total{result="failed"}')))

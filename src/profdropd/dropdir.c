@@ -377,10 +377,12 @@ dropdir_write(struct dropdir *dd, const char *prefix, int64_t start_ns,
     dropdir_fill fill, void *arg, char **cause)
 {
 	struct stat	 st;
+	struct timespec	 t0, t1;
 	char		 tmp[64];
 	int		 fd, error;
 
 	*cause = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((fd = dropdir_temp(dd, tmp, sizeof tmp)) == -1) {
 		dropdir_failed(dd, errno, cause);
 		return (-1);
@@ -408,6 +410,9 @@ dropdir_write(struct dropdir *dd, const char *prefix, int64_t start_ns,
 	fsync(dd->fd);
 	dropdir_count(&dd->stats->files_written, 1);
 	dropdir_count(&dd->stats->bytes_written, st.st_size);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	dropdir_count(&dd->stats->write_ns, (t1.tv_sec - t0.tv_sec) *
+	    1000000000ULL + t1.tv_nsec - t0.tv_nsec);
 	return (0);
 
 fail:

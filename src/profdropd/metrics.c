@@ -33,6 +33,13 @@ metrics_counter(FILE *f, const char *name, const char *help, uint64_t v)
 }
 
 static void
+metrics_counter_seconds(FILE *f, const char *name, const char *help, double v)
+{
+	metrics_head(f, name, "counter", help);
+	fprintf(f, "%s %.9f\n", name, v);
+}
+
+static void
 metrics_gauge(FILE *f, const char *name, const char *help, double v)
 {
 	metrics_head(f, name, "gauge", help);
@@ -96,6 +103,9 @@ metrics_print(FILE *f, const struct metrics *m)
 	    "Profiles published in the drop directory.", m->drops->files_written);
 	metrics_counter(f, "profdrop_written_bytes_total",
 	    "Bytes of the profiles published.", m->drops->bytes_written);
+	metrics_counter_seconds(f, "profdrop_write_seconds_total",
+	    "Time spent writing the profiles published: encoding, "
+	    "compressing, syncing.", m->drops->write_ns / 1e9);
 	metrics_head(f, "profdrop_files_failed_total", "counter",
 	    "Profiles that could not be written, by cause.");
 	fprintf(f, "profdrop_files_failed_total{cause=\"no_space\"} %" PRIu64

@@ -61,6 +61,7 @@ typedef int (*dropdir_fill)(int, void *, char **);
 struct dropdir_stats {
 	uint64_t	 files_written;
 	uint64_t	 bytes_written;
+	uint64_t	 write_ns;	/* encoding, compressing, syncing them */
 	uint64_t	 files_failed;
 	uint64_t	 files_full;	/* of those, for lack of space */
 	uint64_t	 files_removed;	/* by retention or as dead writers' */

@@ -62,7 +62,8 @@ writers_reap(struct writers *ws, int options)
 			ws->written++;
 		else
 			ws->failed++;
-		if (!ok)
+		/* Exit status 1: the writer said why; otherwise it could not. */
+		if (!ok && !(WIFEXITED(status) && WEXITSTATUS(status) == 1))
 			log_warnx("the process writing a window failed "
 			    "(status %#x); that window is lost", status);
 		symcache_absorb(ws->cache, ws->children[i].report, ok);

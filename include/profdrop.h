@@ -108,6 +108,8 @@ unsigned int	 pd_engine_window(const struct pd_engine *);
 struct pd_window *pd_engine_end_window(struct pd_engine *, int64_t, int64_t);
 void		 pd_engine_next_window(struct pd_engine *);
 const struct pd_counters *pd_engine_counters(const struct pd_engine *);
+/* Online CPUs without events (they came online after the start). */
+int		 pd_engine_unsampled_cpus(struct pd_engine *);
 void		 pd_engine_usage(const struct pd_engine *, struct pd_usage *);
 void		 pd_engine_close(struct pd_engine *);
 

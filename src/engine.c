@@ -396,6 +396,12 @@ pd_engine_next_window(struct pd_engine *e)
 	proc_sweep(e->procs);
 }
 
+int
+pd_engine_unsampled_cpus(struct pd_engine *e)
+{
+	return (sampler_unsampled(e->sampler));
+}
+
 const struct pd_counters *
 pd_engine_counters(const struct pd_engine *e)
 {

@@ -62,6 +62,13 @@ struct export {
 	uint64_t	 total;		/* of the first value */
 };
 
+/* Names come only from the cache and what the prefetch put there. */
+static int
+export_cache_only(const struct export *w)
+{
+	return (w->cache != NULL && w->names->cache_only);
+}
+
 static struct export_id *
 export_lookup(struct htable *t, const struct frame *key, uint64_t h)
 {
@@ -163,6 +170,10 @@ export_location(struct export *w, const struct frame *f)
 		name_kernel(w->src->kallsyms, f->addr, &info, &unknown);
 		break;
 	case DSO_ANON:
+		if (export_cache_only(w)) {
+			symcache_lookup(w->cache, d, f->addr, &info);
+			break;
+		}
 		if ((info.lines[0].function = perfmap_lookup(w->perfmaps,
 		    d->pid, f->addr)) != NULL)
 			info.nlines = 1;
@@ -173,8 +184,9 @@ export_location(struct export *w, const struct frame *f)
 		    &info))
 			break;
 		/* Nameless to the symbolizer: no better here. */
-		if ((asked = export_lookup(&w->asked, f, hash_bytes(f,
-		    sizeof *f, 0))) != NULL && asked->id == ASK_ANSWERED)
+		if (export_cache_only(w) || ((asked = export_lookup(&w->asked,
+		    f, hash_bytes(f, sizeof *f, 0))) != NULL &&
+		    asked->id == ASK_ANSWERED))
 			break;
 		symbols_lookup(d, f->addr, &info);
 		if (w->cache != NULL)
@@ -189,6 +201,10 @@ export_location(struct export *w, const struct frame *f)
 		break;
 	}
 	named = info.nlines > 0 && d->kind != DSO_MARKER;
+	if (w->names != NULL) {
+		w->names->frames++;
+		w->names->unknown += info.nlines == 0;
+	}
 	if (info.nlines == 0) {
 		/* Unnamed, but never dropped: say where it was. */
 		base = strrchr(d->name, '/');
@@ -226,7 +242,8 @@ export_collect(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 
 	for (i = 0; i < n; i++) {
 		if (frames[i].dso->kind != DSO_FILE &&
-		    frames[i].dso->kind != DSO_SPECIAL)
+		    frames[i].dso->kind != DSO_SPECIAL &&
+		    (frames[i].dso->kind != DSO_ANON || !export_cache_only(w)))
 			continue;
 		if ((id = export_find(&w->asked, &frames[i]))->id != 0)
 			continue;

@@ -219,6 +219,7 @@ void		 ring_close(struct ring *);
 struct sampler;
 struct sampler	*sampler_new(const struct features *, char **);
 int		 sampler_first_cpu(const struct sampler *);
+int		 sampler_unsampled(struct sampler *);
 int		 sampler_add(struct sampler *, struct perf_attr *, size_t,
 		     record_fn, void *, char **);
 int		 sampler_enable(struct sampler *, char **);
@@ -514,6 +515,8 @@ int		 symcache_lookup(struct symcache *, const struct dso *,
 		     uint64_t, struct symbol_info *);
 void		 symcache_add(struct symcache *, const struct dso *, uint64_t,
 		     const struct symbol_info *);
+void		 symcache_add_local(struct symcache *, const struct dso *,
+		     uint64_t, const struct symbol_info *);
 size_t		 symcache_pack(uint64_t, uint64_t, const struct symbol_info *,
 		     void *, size_t);
 size_t		 symcache_unpack(const void *, size_t, uint64_t *, uint64_t *,
@@ -578,6 +581,10 @@ struct pd_names {
 	void		(*prefetch)(void *, struct frame *, size_t,
 			    unsigned char *);
 	void		*arg;
+	/* Open no binary and no /proc file: the cache and prefetch name. */
+	int		 cache_only;
+	uint64_t	 frames;	/* distinct addresses, as written */
+	uint64_t	 unknown;	/* of those, left without a name */
 };
 struct profile_kind {
 	const char			*name;	/* file prefix: cpu, offcpu */

@@ -22,6 +22,7 @@ struct sampler {
 	int		 nrings;
 	int		 cpus[SAMPLER_MAX_CPUS];
 	int		 ncpus;
+	int		 unsampled;	/* online CPUs not in cpus, last seen */
 	struct ring	**heap;		/* rings with a record, oldest first */
 };
 
@@ -40,6 +41,38 @@ sampler_new(const struct features *f, char **cause)
 		return (NULL);
 	}
 	return (s);
+}
+
+/*
+ * Online CPUs without events: those that came online after the start.
+ * Opening events for them would need CAP_PERFMON (CAP_SYS_ADMIN before
+ * 5.8), which the daemon gives up; they are said and counted instead.
+ */
+int
+sampler_unsampled(struct sampler *s)
+{
+	int		*online, i, j = 0, n, count = 0;
+
+	online = xcalloc(SAMPLER_MAX_CPUS, sizeof *online);
+	if ((n = kernel_online_cpus(online, SAMPLER_MAX_CPUS)) <= 0) {
+		free(online);
+		return (s->unsampled);
+	}
+	/* Both lists ascend. */
+	for (i = 0; i < n; i++) {
+		while (j < s->ncpus && s->cpus[j] < online[i])
+			j++;
+		if (j == s->ncpus || s->cpus[j] != online[i])
+			count++;
+	}
+	free(online);
+	if (count > s->unsampled)
+		log_warnx("%d CPU%s came online after profdropd started and "
+		    "%s not sampled; restart profdropd to sample %s", count,
+		    count == 1 ? "" : "s", count == 1 ? "is" : "are",
+		    count == 1 ? "it" : "them");
+	s->unsampled = count;
+	return (count);
 }
 
 /* The CPU to probe the kernel on: one that is online. */

@@ -371,6 +371,15 @@ symcache_add(struct symcache *sc, const struct dso *d, uint64_t addr,
 	symcache_keep(sc, d->serial, addr, info);
 }
 
+/* Remember in this process only: a name that may change (a JIT's). */
+void
+symcache_add_local(struct symcache *sc, const struct dso *d, uint64_t addr,
+    const struct symbol_info *info)
+{
+	if (info->nlines != 0)
+		symcache_keep(sc, d->serial, addr, info);
+}
+
 /* Shared memory for the child about to write a window. */
 struct symcache_report *
 symcache_report_new(struct symcache *sc)

@@ -129,7 +129,8 @@ write_metrics(struct daemon *d, int64_t duration)
 	memset(&m, 0, sizeof m);
 	m.counters = pd_engine_counters(d->engine);
 	m.usage = &u;
-	writers_counts(d->writers, &m.windows_written, &m.windows_failed);
+	m.writes = writers_stats(d->writers);
+	m.cpus_unsampled = pd_engine_unsampled_cpus(d->engine);
 	m.window_seconds = duration / 1e9;
 	m.drops = dropdir_stats(d->dropdir);
 	if (metrics_write(d->cfg.metrics_file, &m, &cause) != 0) {
@@ -327,6 +328,7 @@ main(int argc, char **argv)
 	}
 	if (pidfd != -1)
 		pidfile_write(pidfd);
+	privdrop_daemon(&d.cfg, d.dropdir);
 
 	d.symbolizer = symbolizer_start(d.names, pd_engine_window(d.engine),
 	    forget_tables, &d);

@@ -98,7 +98,14 @@ metrics_print(FILE *f, const struct metrics *m)
 	    "Windows handed to a writer, by how writing ended.");
 	fprintf(f, "profdrop_windows_total{result=\"written\"} %" PRIu64 "\n"
 	    "profdrop_windows_total{result=\"failed\"} %" PRIu64 "\n",
-	    m->windows_written, m->windows_failed);
+	    m->writes->windows_written, m->writes->windows_failed);
+	metrics_head(f, "profdrop_frames_total", "counter",
+	    "Distinct addresses in the profiles written, by whether they "
+	    "were named.");
+	fprintf(f, "profdrop_frames_total{result=\"named\"} %" PRIu64 "\n"
+	    "profdrop_frames_total{result=\"unknown\"} %" PRIu64 "\n",
+	    m->writes->frames - m->writes->frames_unknown,
+	    m->writes->frames_unknown);
 	metrics_counter(f, "profdrop_files_written_total",
 	    "Profiles published in the drop directory.", m->drops->files_written);
 	metrics_counter(f, "profdrop_written_bytes_total",
@@ -134,6 +141,10 @@ metrics_print(FILE *f, const struct metrics *m)
 	metrics_gauge(f, "profdrop_unwind_table_bytes",
 	    "Bytes of unwind tables held (capped by --unwind-memory).",
 	    m->usage->unwind_bytes);
+	metrics_gauge(f, "profdrop_cpus_unsampled",
+	    "CPUs online that are not sampled: they came online after "
+	    "profdropd started, which reopens no event (restart it).",
+	    m->cpus_unsampled);
 	metrics_gauge(f, "profdrop_last_window_seconds",
 	    "How long the last window lasted.", m->window_seconds);
 }

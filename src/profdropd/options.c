@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ static const struct option longopts[] = {
 	{ "rotate",	required_argument,	NULL, 1 },
 	{ "stack-size",	required_argument,	NULL, 1 },
 	{ "unwind",	required_argument,	NULL, 1 },
+	{ "user",	required_argument,	NULL, 1 },
 	{ "unwind-memory", required_argument,	NULL, 1 },
 	{ "verbose",	no_argument,		NULL, 1 },
 	{ "version",	no_argument,		NULL, 1 },
@@ -72,11 +74,11 @@ usage(FILE *f)
 	    "                 [--cgroup-label] [--kernel | --no-kernel]\n"
 	    "                 [--debuginfod URLS] [--debuginfod-timeout SECONDS]"
 	    "\n                 [--debuginfod-cache DIR]\n"
-	    "                 [--group NAME] [--pidfile FILE] "
-	    "[--enabled yes|no]\n"
-	    "                 [--log-level warn|info|debug] [--foreground] "
-	    "[--verbose]\n"
-	    "                 [--check-config] [--help] [--version]\n");
+	    "                 [--group NAME] [--user NAME] [--pidfile FILE]\n"
+	    "                 [--enabled yes|no]"
+	    " [--log-level warn|info|debug] [--foreground]\n"
+	    "                 [--verbose]"
+	    " [--check-config] [--help] [--version]\n");
 }
 
 /* A key of the daemon's own; 1 if key is not one. */
@@ -85,6 +87,7 @@ options_daemon_key(struct daemon_config *dc, const char *key,
     const char *value, char **cause)
 {
 	struct group		*gr;
+	struct passwd		*pw;
 	unsigned long long	 v;
 
 	if (strcmp(key, "output-dir") == 0) {
@@ -122,6 +125,16 @@ options_daemon_key(struct daemon_config *dc, const char *key,
 			return (-1);
 		}
 		dc->group = gr->gr_gid;
+	} else if (strcmp(key, "user") == 0) {
+		if ((pw = getpwnam(value)) == NULL) {
+			xasprintf(cause, "--user %s: no such user; name one "
+			    "of getent passwd", value);
+			return (-1);
+		}
+		free(dc->user);
+		dc->user = xstrdup(value);
+		dc->uid = pw->pw_uid;
+		dc->gid = pw->pw_gid;
 	} else if (strcmp(key, "metrics-file") == 0) {
 		if (value[0] != '/') {
 			xasprintf(cause, "--metrics-file %s: give an absolute "
@@ -558,6 +571,7 @@ options_free(struct daemon_config *dc)
 	free(dc->output_dir);
 	free(dc->metrics_file);
 	free(dc->pidfile);
+	free(dc->user);
 	while (dc->nsettings > 0)
 		free(dc->settings[--dc->nsettings]);
 	free(dc->settings);

@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include "libprofdrop.h"
 
 /* What the user asked of the daemon: the engine's part and its own. */
@@ -24,10 +26,22 @@ struct daemon_config {
 	char		*metrics_file;	/* NULL: none */
 	int		 disabled;	/* enabled = no */
 	gid_t		 group;		/* of the drop directory, -1: ours */
+	char		*user;		/* to run as, NULL: as started */
+	uid_t		 uid;		/* and its ids */
+	gid_t		 gid;
 	/* The settings that won, "key=value" (a flag's value is "yes"). */
 	char		**settings;
 	size_t		 nsettings;
 };
+
+struct dropdir;
+
+/* privdrop.c: least privilege. */
+uint64_t	 privdrop_read_caps(void);
+void		 privdrop_keep(uint64_t);
+uint64_t	 privdrop_effective(void);
+void		 privdrop_daemon(const struct daemon_config *,
+		     struct dropdir *);
 
 /* reload.c: SIGHUP. */
 void		 reload(struct daemon_config *, int, char **);
@@ -37,13 +51,14 @@ int		 detach_begin(void);
 void		 detach_ready(int);
 
 struct dropdir_stats;
+struct writer_stats;
 
 /* metrics.c: what the daemon reports of itself after each window. */
 struct metrics {
 	const struct pd_counters *counters;
 	const struct pd_usage	*usage;
-	uint64_t		 windows_written;
-	uint64_t		 windows_failed;
+	const struct writer_stats *writes;
+	int			 cpus_unsampled;
 	double			 window_seconds;	/* the last one's length */
 	const struct dropdir_stats *drops;
 };
@@ -86,19 +101,25 @@ struct symbolizer;
 struct symbolizer *symbolizer_start(struct symcache *, unsigned int,
 		     void (*)(void *), void *);
 void		 symbolizer_check(struct symbolizer *, unsigned int);
-void		 symbolizer_detach(struct symbolizer *);
 void		 symbolizer_prefetch(void *, struct frame *, size_t,
 		     unsigned char *);
 void		 symbolizer_stop(struct symbolizer *);
 
 /* writer.c */
 struct writers;
+/* What the writers did, they (child processes) included. */
+struct writer_stats {
+	uint64_t	 windows_written;
+	uint64_t	 windows_failed;
+	uint64_t	 frames;	/* distinct addresses a window named */
+	uint64_t	 frames_unknown;	/* of those, left nameless */
+};
 struct writers	*writers_new(struct pd_engine *, struct dropdir *,
 		     struct symcache *, struct symbolizer *);
 void		 writers_reap(struct writers *, int);
 void		 writers_write(struct writers *, struct pd_window *, int64_t,
 		     int);
-void		 writers_counts(const struct writers *, uint64_t *, uint64_t *);
+const struct writer_stats *writers_stats(const struct writers *);
 void		 writers_free(struct writers *);
 
 #endif /* PROFDROPD_H */

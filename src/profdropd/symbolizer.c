@@ -79,6 +79,8 @@ struct symbolizer {
 struct symserver {
 	struct htable	 symdsos;
 	size_t		 base;		/* resident bytes when it started */
+	struct perfmaps	*perfmaps;	/* JIT names, read once a window */
+	unsigned int	 perfmaps_window;
 };
 
 static struct symdso *
@@ -177,18 +179,62 @@ recv_one(int fd, void *buf, size_t len)
 	return (n);
 }
 
+/* Send the reply for one address; 1 if it failed. */
+static int
+serve_reply(int fd, uint64_t serial, uint64_t addr,
+    const struct symbol_info *info, unsigned char *out)
+{
+	struct symreply	 reply;
+	size_t		 n;
+
+	n = info->nlines == 0 ? 0 : symcache_pack(serial, addr, info,
+	    out + sizeof reply, SYMCACHE_MAX_PACKED);
+	reply.serial = serial;
+	reply.addr = addr;
+	reply.named = n != 0;
+	memcpy(out, &reply, sizeof reply);
+	return (send_all(fd, out, sizeof reply + n) == -1);
+}
+
+/* Addresses in a process's anonymous memory: its perf map names them. */
+static int
+serve_jit(struct symserver *ss, int fd, const struct symreq *rq,
+    const unsigned char *addrs, unsigned char *out)
+{
+	struct symbol_info	 info;
+	uint64_t		 addr;
+	size_t			 i;
+
+	/* The JIT writes its map as it compiles: read it again each window. */
+	if (ss->perfmaps == NULL || ss->perfmaps_window != rq->window) {
+		perfmap_free(ss->perfmaps);
+		ss->perfmaps = perfmap_new();
+		ss->perfmaps_window = rq->window;
+	}
+	for (i = 0; i < rq->naddrs; i++) {
+		memcpy(&addr, addrs + i * 8, 8);
+		memset(&info, 0, sizeof info);
+		info.vaddr = addr;
+		if ((info.lines[0].function = perfmap_lookup(ss->perfmaps,
+		    rq->pid, addr)) != NULL)
+			info.nlines = 1;
+		if (serve_reply(fd, rq->serial, addr, &info, out) != 0)
+			return (1);
+	}
+	return (0);
+}
+
 /* Answer one request; -1 if it is malformed (1 if the reply failed). */
 static int
 serve_request(struct symserver *ss, int fd, const unsigned char *buf,
     size_t len, unsigned char *out)
 {
 	struct symreq		 rq;
-	struct symreply		 reply;
 	struct symbol_info	 info;
 	struct symdso		*sd;
 	const char		*name;
 	uint64_t		 addr;
-	size_t			 i, n;
+	size_t			 i;
 	int			 failed;
 
 	if (len < sizeof rq)
@@ -197,11 +243,14 @@ serve_request(struct symserver *ss, int fd, const unsigned char *buf,
 	if (rq.naddrs == 0 || rq.naddrs > SYMBOLIZER_BATCH ||
 	    rq.namelen == 0 || rq.namelen > PATH_MAX ||
 	    len != sizeof rq + rq.naddrs * 8 + rq.namelen ||
-	    (rq.kind != DSO_FILE && rq.kind != DSO_SPECIAL))
+	    (rq.kind != DSO_FILE && rq.kind != DSO_SPECIAL &&
+	    rq.kind != DSO_ANON))
 		return (-1);
 	name = (const char *)buf + sizeof rq + rq.naddrs * 8;
 	if (name[rq.namelen - 1] != '\0')
 		return (-1);
+	if (rq.kind == DSO_ANON)
+		return (serve_jit(ss, fd, &rq, buf + sizeof rq, out));
 	serve_evict(ss, rq.window);
 	sd = serve_dso(ss, &rq, name);
 	sd->used_window = rq.window;
@@ -214,13 +263,7 @@ serve_request(struct symserver *ss, int fd, const unsigned char *buf,
 		memcpy(&addr, buf + sizeof rq + i * 8, 8);
 		memset(&info, 0, sizeof info);
 		symbols_lookup(&sd->dso, addr, &info);
-		n = info.nlines == 0 ? 0 : symcache_pack(rq.serial, addr, &info,
-		    out + sizeof reply, SYMCACHE_MAX_PACKED);
-		reply.serial = rq.serial;
-		reply.addr = addr;
-		reply.named = n != 0;
-		memcpy(out, &reply, sizeof reply);
-		if (send_all(fd, out, sizeof reply + n) == -1)
+		if (serve_reply(fd, rq.serial, addr, &info, out) != 0)
 			return (1);
 	}
 	if (!failed && sd->dso.symbols_failed)
@@ -237,12 +280,15 @@ serve(struct symbolizer *sz, int fd)
 	int		 rc;
 
 	prctl(PR_SET_NAME, "profdropd-sym");
+	/* It parses hostile binaries: read access, nothing more. */
+	privdrop_keep(privdrop_read_caps());
 	/* The daemon stops it by closing the socket. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	sz->forget(sz->arg);
 	malloc_trim(0);
+	memset(&ss, 0, sizeof ss);
 	ss.base = metrics_resident();
 	htable_init(&ss.symdsos, 256);
 	while ((n = recv_one(fd, buf, SYMREQ_MAX)) > 0) {
@@ -330,8 +376,8 @@ symbolizer_check(struct symbolizer *sz, unsigned int window)
 	symbolizer_fork(sz, window);
 }
 
-/* In a writer that may not talk to the symbolizer: forget it. */
-void
+/* Talk to it no more. */
+static void
 symbolizer_detach(struct symbolizer *sz)
 {
 	if (sz->fd != -1)
@@ -347,7 +393,7 @@ symbolizer_detach(struct symbolizer *sz)
 static void
 symbolizer_abandon(struct symbolizer *sz)
 {
-	log_warnx("the symbolizer did not answer as it should; naming here");
+	log_warnx("the symbolizer did not answer as it should; names in this window are incomplete");
 	if (sz->pid != -1)
 		kill(sz->pid, SIGKILL);
 	symbolizer_detach(sz);
@@ -429,7 +475,10 @@ symbolizer_batch(struct symbolizer *sz, const struct frame *f, size_t n,
 		    len - sizeof reply, &serial, &addr, &info) == 0 ||
 		    serial != reply.serial || addr != reply.addr))
 			return (-1);
-		if (reply.named)
+		/* A JIT's names change: they stay with this window. */
+		if (reply.named && f->dso->kind == DSO_ANON)
+			symcache_add_local(sz->cache, f->dso, addr, &info);
+		else if (reply.named)
 			symcache_add(sz->cache, f->dso, addr, &info);
 		answered[i] = 1;
 	}

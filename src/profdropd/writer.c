@@ -1,12 +1,18 @@
 /*
  * Window writers: each window is named and written by a short-lived child
  * from a snapshot of the tables, so sampling never waits for naming and
- * the daemon never holds debug information. One writer at a time talks to
- * the symbolizer; what the others name they report to the names cache.
+ * the daemon never holds debug information. A writer has no capabilities:
+ * it takes names from the names cache and the symbolizer only, and writes
+ * the drop directory. Writers talk to the symbolizer one at a time, each
+ * after the one before it has exited.
  */
 
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,9 +32,8 @@ struct writers {
 		struct symcache_report	*report;	/* names it made, used */
 	}			 children[WRITERS_MAX];
 	int			 n;
-	pid_t			 sym_user;	/* the one talking to it */
-	uint64_t		 written;	/* windows, by how they ended */
-	uint64_t		 failed;
+	int			 turn;	/* EOF when the last writer is gone */
+	struct writer_stats	*stats;		/* shared with the writers */
 };
 
 struct writers *
@@ -38,10 +43,15 @@ writers_new(struct pd_engine *e, struct dropdir *dd, struct symcache *cache,
 	struct writers	*ws;
 
 	ws = xcalloc(1, sizeof *ws);
+	ws->stats = mmap(NULL, sizeof *ws->stats, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ws->stats == MAP_FAILED)
+		fatal("mmap");
 	ws->engine = e;
 	ws->dropdir = dd;
 	ws->cache = cache;
 	ws->symbolizer = sz;
+	ws->turn = -1;
 	return (ws);
 }
 
@@ -59,16 +69,14 @@ writers_reap(struct writers *ws, int options)
 		}
 		ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 		if (ok)
-			ws->written++;
+			ws->stats->windows_written++;
 		else
-			ws->failed++;
+			ws->stats->windows_failed++;
 		/* Exit status 1: the writer said why; otherwise it could not. */
 		if (!ok && !(WIFEXITED(status) && WEXITSTATUS(status) == 1))
 			log_warnx("the process writing a window failed "
 			    "(status %#x); that window is lost", status);
 		symcache_absorb(ws->cache, ws->children[i].report, ok);
-		if (ws->children[i].pid == ws->sym_user)
-			ws->sym_user = 0;
 		ws->children[i] = ws->children[--ws->n];
 	}
 }
@@ -87,7 +95,7 @@ static int
 writers_files(struct writers *ws, struct pd_window *w, int64_t start_ns)
 {
 	struct pd_names		 names = { ws->cache, symbolizer_prefetch,
-	    ws->symbolizer };
+	    ws->symbolizer, 1, 0, 0 };
 	unsigned int		 kinds = pd_engine_kinds(ws->engine);
 	struct pd_pprof		*p;
 	enum pd_kind		 kind;
@@ -97,7 +105,12 @@ writers_files(struct writers *ws, struct pd_window *w, int64_t start_ns)
 	for (kind = 0; kind < PD_NKINDS; kind++) {
 		if (!(kinds & (1 << kind)))
 			continue;
-		if ((p = pd_window_profile(w, kind, &names, &cause)) != NULL &&
+		p = pd_window_profile(w, kind, &names, &cause);
+		/* Writers run one at a time; the last one (here) alone. */
+		ws->stats->frames += names.frames;
+		ws->stats->frames_unknown += names.unknown;
+		names.frames = names.unknown = 0;
+		if (p != NULL &&
 		    dropdir_write(ws->dropdir, pd_kind_name(kind), start_ns,
 		    writers_fill, p, &cause) == 0) {
 			pd_pprof_free(p);
@@ -114,8 +127,26 @@ writers_files(struct writers *ws, struct pd_window *w, int64_t start_ns)
 }
 
 /*
+ * In the child about to write a window: no capabilities, and wait for
+ * the writer before it to exit (its end of the pipe closes then).
+ */
+static void
+writers_child(int turn)
+{
+	char	 c;
+
+	prctl(PR_SET_NAME, "profdropd-write");
+	privdrop_keep(0);
+	if (turn == -1)
+		return;
+	while (read(turn, &c, 1) == -1 && errno == EINTR)
+		;
+	close(turn);
+}
+
+/*
  * Write the window in a child; the last one (or when fork fails) is
- * written here.
+ * written here, once no writer is left.
  */
 void
 writers_write(struct writers *ws, struct pd_window *w, int64_t start_ns,
@@ -123,6 +154,7 @@ writers_write(struct writers *ws, struct pd_window *w, int64_t start_ns,
 {
 	struct symcache_report	*report = NULL;
 	pid_t			 pid = -1;
+	int			 p[2] = { -1, -1 };
 
 	writers_reap(ws, last ? 0 : WNOHANG);
 	if (ws->n == WRITERS_MAX) {
@@ -132,42 +164,50 @@ writers_write(struct writers *ws, struct pd_window *w, int64_t start_ns,
 	}
 	if (!last) {
 		report = symcache_report_new(ws->cache);
-		if ((pid = fork()) == -1)
+		if (pipe2(p, O_CLOEXEC) == -1)
+			log_warn("pipe; writing the window in-process");
+		else if ((pid = fork()) == -1)
 			log_warn("fork; writing the window in-process");
 	}
 	if (pid == 0) {
+		close(p[0]);
+		writers_child(ws->turn);
 		symcache_report_to(ws->cache, report);
-		if (ws->sym_user != 0)
-			symbolizer_detach(ws->symbolizer);
 		_exit(writers_files(ws, w, start_ns) ? 1 : 0);
 	}
+	if (p[1] != -1)
+		close(p[1]);
 	if (pid == -1) {
+		if (p[0] != -1)
+			close(p[0]);
 		symcache_absorb(ws->cache, report, 0);
-		/* In-process, it talks to the symbolizer: none may. */
 		writers_reap(ws, 0);
 		if (writers_files(ws, w, start_ns) == 0)
-			ws->written++;
+			ws->stats->windows_written++;
 		else
-			ws->failed++;
+			ws->stats->windows_failed++;
 		return;
 	}
+	if (ws->turn != -1)
+		close(ws->turn);
+	ws->turn = p[0];
 	ws->children[ws->n].pid = pid;
 	ws->children[ws->n++].report = report;
-	if (ws->sym_user == 0)
-		ws->sym_user = pid;
 }
 
-/* Windows written, and windows lost, so far. */
-void
-writers_counts(const struct writers *ws, uint64_t *written, uint64_t *failed)
+/* What the writers did so far. */
+const struct writer_stats *
+writers_stats(const struct writers *ws)
 {
-	*written = ws->written;
-	*failed = ws->failed;
+	return (ws->stats);
 }
 
 void
 writers_free(struct writers *ws)
 {
 	writers_reap(ws, 0);
+	if (ws->turn != -1)
+		close(ws->turn);
+	munmap(ws->stats, sizeof *ws->stats);
 	free(ws);
 }

@@ -12,9 +12,10 @@ secs=4
 start_program "$top_builddir/tests/pingpong" $((secs + 3))
 mkdir "$tmp/out"
 /usr/bin/time -f '%U %S' -o "$tmp/time" "$PROFDROPD" --foreground \
+    --metrics-file "$tmp/log.prom" \
     --pid $prog_pid --frequency 99 --duration $secs --output-dir "$tmp/out" \
     2>"$tmp/log" || { cat "$tmp/log" >&2; fail "profdropd failed"; }
-switches=$(awk '/context switches/ { s += $3 } END { print s + 0 }' "$tmp/log")
+switches=$(window_counter "$tmp/log" switches)
 lost=$(window_counter "$tmp/log" lost)
 cpu=$(awk '{ print $1 + $2 }' "$tmp/time")
 echo "switch events: $switches ($((switches / secs))/s), lost records: $lost"

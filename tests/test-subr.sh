@@ -313,12 +313,13 @@ wait_sampling() {
 	done
 }
 
-# start_sampling LOG ARGS...: start_profdropd with its messages in LOG, and
-# wait until it samples.
+# start_sampling LOG ARGS...: start_profdropd with its messages in LOG and
+# its metrics in LOG.prom, and wait until it samples.
 start_sampling() {
 	_ss_log=$1
 	shift
-	start_profdropd "$@" 2>"$_ss_log"
+	start_profdropd --metrics-file "$(readlink -f "$_ss_log").prom" "$@" \
+	    2>"$_ss_log"
 	wait_sampling $pd_pid
 }
 
@@ -334,32 +335,43 @@ finish_profdropd() {
 }
 
 # run_profdropd_log LOG ARGS...: run_profdropd with its messages in LOG,
-# shown if it fails.
+# shown if it fails, and its metrics in LOG.prom.
 run_profdropd_log() {
 	_rl_log=$1
 	shift
-	run_profdropd "$@" 2>"$_rl_log" || {
+	run_profdropd --metrics-file "$(readlink -f "$_rl_log").prom" "$@" \
+	    2>"$_rl_log" || {
 		cat "$_rl_log" >&2
 		fail "profdropd $* failed"
 	}
 }
 
-# window_counter LOG NAME: a counter of the daemon's "window:" lines in LOG
-# (samples, kept, lost, throttled, unwound, complete, truncated or failed),
-# summed over the windows.
+# window_counter LOG NAME: a counter of the daemon that start_sampling or
+# run_profdropd_log ran with its messages in LOG, from the metrics file it
+# wrote beside LOG: samples, kept, lost, throttled, switches, unwound, or
+# complete, truncated, failed (unwinds by result), summed over the windows.
 window_counter() {
+	[ -s "$1.prom" ] || fail "no metrics file $1.prom"
 	awk -v name="$2" '
-		/^profdropd: window: / {
-			for (i = 3; i <= NF; i++) {
-				w = $i
-				sub(/[,;:]$/, "", w)
-				if (w == name && name == "unwound")
-					s += $(i + 1)
-				else if (w == name)
-					s += $(i - 1)
+		BEGIN {
+			m["samples"] = "profdrop_samples_total"
+			m["kept"] = "profdrop_samples_kept_total"
+			m["lost"] = "profdrop_lost_records_total"
+			m["throttled"] = "profdrop_throttles_total"
+			m["switches"] = "profdrop_context_switches_total"
+			m["unwound"] = "profdrop_unwinds_total"
+			m["complete"] = "profdrop_unwinds_total{result=\"complete\"}"
+			m["truncated"] = "profdrop_unwinds_total{result=\"truncated\"}"
+			m["failed"] = "profdrop_unwinds_total{result=\"failed\"}"
+			if (!(name in m)) {
+				print "window_counter: no counter " name > "/dev/stderr"
+				exit 1
 			}
 		}
-		END { print s + 0 }' "$1"
+		$1 == m[name] || (name == "unwound" && index($1, m[name] "{") == 1) {
+			s += $2
+		}
+		END { printf "%d\n", s }' "$1.prom"
 }
 
 # unwind_summary LOG: the daemon's sample and unwinding counters in LOG.

@@ -39,6 +39,7 @@ struct pd_config {
 	enum pd_unwind	 unwind;
 	unsigned int	 stack_size;	/* bytes of user stack per sample */
 	size_t		 unwind_memory;	/* cap on unwind tables, bytes */
+	size_t		 ring_memory;	/* cap on all rings, bytes */
 	unsigned int	 offcpu_stack_size;	/* ... per switch */
 	unsigned int	 offcpu_min_us;	/* shorter waits keep no user stack */
 	unsigned int	 profiles;	/* PD_PROFILE_* to write */

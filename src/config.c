@@ -22,6 +22,7 @@ pd_config_init(struct pd_config *cfg)
 	cfg->unwind = PD_UNWIND_AUTO;
 	cfg->stack_size = PROFDROP_STACK_SIZE;
 	cfg->unwind_memory = (size_t)PROFDROP_UNWIND_MEMORY << 20;
+	cfg->ring_memory = (size_t)PROFDROP_RING_MEMORY << 20;
 	cfg->offcpu_stack_size = PROFDROP_OFFCPU_STACK_SIZE;
 	cfg->offcpu_min_us = PROFDROP_OFFCPU_MIN_US;
 	cfg->kernel = 1;
@@ -367,6 +368,12 @@ pd_config_set(struct pd_config *cfg, const char *key, const char *value,
 		    &v, cause) != 0)
 			return (-1);
 		cfg->unwind_memory = v;
+	} else if (strcmp(key, "ring-memory") == 0) {
+		if (config_size(key, value, 1 << 20, 64 << 10, 65536ULL << 20,
+		    "give 64 KiB to 65536 MiB (a plain number is MiB; or KiB, "
+		    "GiB)", &v, cause) != 0)
+			return (-1);
+		cfg->ring_memory = v;
 	} else if (strcmp(key, "offcpu-min-us") == 0) {
 		if (config_number(key, value, 0, 60000000, "give 0 to 60000000 "
 		    "microseconds", &v, cause) != 0)

@@ -12,6 +12,7 @@
 #include "libprofdrop.h"
 
 #define ENGINE_OFFCPU_PAGES	512
+#define ENGINE_MIN_PAGES	8	/* a ring's data pages, at the least */
 
 struct pd_engine {
 	const struct pd_config	*cfg;		/* outlives the engine */
@@ -24,6 +25,8 @@ struct pd_engine {
 	struct framer		 framer;
 	struct kallsyms		*kallsyms;
 	struct offcpu		*offcpu;	/* NULL without sched_switch */
+	size_t			 cpu_pages;	/* per CPU, within --ring-memory */
+	size_t			 offcpu_pages;
 	struct stacks		*stacks[PD_NKINDS];	/* NULL: not kept */
 	struct pd_counters	 counters;
 };
@@ -220,6 +223,45 @@ engine_want_offcpu(struct pd_engine *e, struct switch_format *sf,
 	return (0);
 }
 
+/*
+ * Ring sizes per CPU within --ring-memory for all CPUs: the larger ring
+ * halves until they fit. Each ring maps one page more than its data.
+ */
+static int
+engine_ring_budget(struct pd_engine *e, char **cause)
+{
+	const struct pd_config	*cfg = e->cfg;
+	size_t			 page = getpagesize(), ncpus, per_cpu;
+	int			 offcpu, shrunk = 0;
+	size_t			*big;
+
+	offcpu = (e->profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)) != 0;
+	e->cpu_pages = cpuprof_ring_pages(cfg, &e->features, e->profiles);
+	e->offcpu_pages = offcpu ? ENGINE_OFFCPU_PAGES : 0;
+	ncpus = sampler_ncpus(e->sampler);
+	per_cpu = cfg->ring_memory / ncpus / page;
+	while (e->cpu_pages + 1 + (offcpu ? e->offcpu_pages + 1 : 0) >
+	    per_cpu) {
+		big = e->cpu_pages >= e->offcpu_pages ? &e->cpu_pages :
+		    &e->offcpu_pages;
+		if (*big <= ENGINE_MIN_PAGES) {
+			xasprintf(cause, "--ring-memory %zu KiB is too little "
+			    "for %zu CPUs: give at least %zu KiB", cfg->
+			    ring_memory >> 10, ncpus, ncpus * (ENGINE_MIN_PAGES +
+			    1) * (offcpu ? 2 : 1) * page >> 10);
+			return (-1);
+		}
+		*big /= 2;
+		shrunk = 1;
+	}
+	(shrunk ? log_info : log_debug)("rings: %zu KiB for %zu CPUs "
+	    "(--ring-memory %zu KiB)%s", ncpus * (e->cpu_pages + 1 +
+	    (offcpu ? e->offcpu_pages + 1 : 0)) * page >> 10, ncpus,
+	    cfg->ring_memory >> 10, shrunk ? ", smaller than at full size: "
+	    "records may be lost at high rates" : "");
+	return (0);
+}
+
 /* The CPU events, as negotiated, on every CPU. */
 static int
 engine_open_cpu(struct pd_engine *e, struct perf_attr *attr,
@@ -231,7 +273,7 @@ engine_open_cpu(struct pd_engine *e, struct perf_attr *attr,
 	/* Without off-CPU profiles, no switch records are wanted. */
 	if (!(e->profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)))
 		attr->flags &= ~PERF_ATTR_CONTEXT_SWITCH;
-	pages = cpuprof_ring_pages(cfg, &e->features, e->profiles);
+	pages = e->cpu_pages;
 	attr->wakeup_watermark = pages * getpagesize() / 4;
 	if (sampler_add(e->sampler, attr, pages, engine_record, e,
 	    cause) != 0)
@@ -252,8 +294,8 @@ engine_open_offcpu(struct pd_engine *e, const struct switch_format *sf,
 
 	e->offcpu = offcpu_new(e->cfg, &e->framer, e->kallsyms, sf,
 	    e->switch_records);
-	offcpu_attr(&attr, e->cfg, &e->features, sf, ENGINE_OFFCPU_PAGES);
-	return (sampler_add(e->sampler, &attr, ENGINE_OFFCPU_PAGES,
+	offcpu_attr(&attr, e->cfg, &e->features, sf, e->offcpu_pages);
+	return (sampler_add(e->sampler, &attr, e->offcpu_pages,
 	    offcpu_record, e->offcpu, cause));
 }
 
@@ -308,7 +350,8 @@ pd_engine_open(const struct pd_config *cfg, char **cause)
 		log_warnx("kernel frames will be unnamed: %s", why);
 		free(why);
 	}
-	if (engine_open_cpu(e, &attr, cause) != 0)
+	if (engine_ring_budget(e, cause) != 0 ||
+	    engine_open_cpu(e, &attr, cause) != 0)
 		goto fail;
 	if ((e->profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)) &&
 	    engine_open_offcpu(e, &sf, cause) != 0)

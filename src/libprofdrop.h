@@ -25,6 +25,7 @@
 #define PROFDROP_OFFCPU_STACK_SIZE	8192
 #define PROFDROP_OFFCPU_MIN_US		50
 #define PROFDROP_UNWIND_MEMORY		256	/* MiB of unwind tables */
+#define PROFDROP_RING_MEMORY		512	/* MiB of rings, all CPUs */
 
 /* x86-64 user registers AX..SS and R8..R15, as perf uses. */
 #define PROFDROP_REGS_MASK	0xff0fffULL
@@ -219,6 +220,7 @@ void		 ring_close(struct ring *);
 struct sampler;
 struct sampler	*sampler_new(const struct features *, char **);
 int		 sampler_first_cpu(const struct sampler *);
+size_t		 sampler_ncpus(const struct sampler *);
 int		 sampler_unsampled(struct sampler *);
 int		 sampler_add(struct sampler *, struct perf_attr *, size_t,
 		     record_fn, void *, char **);

@@ -75,6 +75,13 @@ sampler_unsampled(struct sampler *s)
 	return (count);
 }
 
+/* The CPUs events are opened on. */
+size_t
+sampler_ncpus(const struct sampler *s)
+{
+	return (s->ncpus);
+}
+
 /* The CPU to probe the kernel on: one that is online. */
 int
 sampler_first_cpu(const struct sampler *s)

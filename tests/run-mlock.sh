@@ -52,3 +52,39 @@ for level in 3 4; do
 	grep -q "kernel.perf_event_paranoid is $level, which on Debian" \
 	    "$tmp/para$level" || fail "paranoid $level: the setting is not named"
 done
+echo $paranoid >/proc/sys/kernel/perf_event_paranoid
+
+# --ring-memory caps the rings of all CPUs together, as root too: what the
+# daemon maps of its perf events stays within it, and it still profiles.
+# ring_kib PID: KiB of perf event rings PID maps.
+ring_kib() {
+	_rk=0
+	while IFS=' -' read -r _rk_a _rk_b _rk_rest; do
+		case $_rk_rest in
+		*perf_event*) _rk=$((_rk + 0x$_rk_b - 0x$_rk_a)) ;;
+		esac
+	done <"/proc/$1/maps"
+	echo $((_rk / 1024))
+}
+start_busy 8
+ncpus=$(getconf _NPROCESSORS_ONLN)
+cap=$((ncpus * 512))
+mkdir "$tmp/capped"
+start_sampling "$tmp/capped.log" --ring-memory ${cap}KiB --frequency 499 \
+    --pid $busy_pid --duration 3 --output-dir "$tmp/capped"
+kib=$(ring_kib $pd_pid)
+finish_profdropd "$tmp/capped.log"
+echo "rings: $kib KiB mapped for $ncpus CPUs under --ring-memory ${cap}KiB"
+assert_ge $cap $kib "--ring-memory ${cap}KiB against the KiB of rings mapped"
+assert_ge $kib $((ncpus * 72)) "KiB of rings mapped, at the least"
+# Rings this small lose records at 499 Hz with stack copies; most arrive.
+echo "records lost: $(window_counter "$tmp/capped.log" lost)"
+assert_ge "$(window_counter "$tmp/capped.log" kept)" 500 "samples kept"
+# Too little for the CPUs: refused, with the least that would do.
+rc=0
+run_profdropd --ring-memory 64KiB --duration 1 --output-dir "$tmp/capped" \
+    2>"$tmp/toolittle" || rc=$?
+cat "$tmp/toolittle"
+[ $rc = 1 ] || fail "--ring-memory 64KiB: exit status $rc, not 1"
+grep -q "ring-memory 64 KiB is too little for $ncpus CPUs: give at least" \
+    "$tmp/toolittle" || fail "--ring-memory 64KiB: no message naming the fix"

@@ -45,6 +45,7 @@ static const struct option longopts[] = {
 	{ "pid",	required_argument,	NULL, 1 },
 	{ "pidfile",	required_argument,	NULL, 1 },
 	{ "profiles",	required_argument,	NULL, 1 },
+	{ "ring-memory", required_argument,	NULL, 1 },
 	{ "rotate",	required_argument,	NULL, 1 },
 	{ "stack-size",	required_argument,	NULL, 1 },
 	{ "unwind",	required_argument,	NULL, 1 },
@@ -64,12 +65,13 @@ usage(FILE *f)
 	    "                 [--duration DURATION] [--pid PID[,PID...]] "
 	    "[--cycles]\n"
 	    "                 [--unwind dwarf|fp|auto] [--stack-size BYTES]\n"
-	    "                 [--unwind-memory SIZE] [--metrics-file FILE]\n"
-	    "                 [--max-age DURATION] [--max-bytes SIZE] "
-	    "[--max-files N]\n"
-	    "                 [--profiles cpu,offcpu,wall] "
-	    "[--offcpu-stack-size BYTES]\n"
-	    "                 [--offcpu-min-us MICROSECONDS]\n"
+	    "                 [--unwind-memory SIZE] [--ring-memory SIZE]\n"
+	    "                 [--metrics-file FILE]"
+	    " [--max-age DURATION] [--max-bytes SIZE]\n"
+	    "                 [--max-files N]"
+	    " [--profiles cpu,offcpu,wall]\n"
+	    "                 [--offcpu-stack-size BYTES]"
+	    " [--offcpu-min-us MICROSECONDS]\n"
 	    "                 [--label KEY=VALUE]... [--drop-frames REGEX]\n"
 	    "                 [--cgroup-label] [--kernel | --no-kernel]\n"
 	    "                 [--debuginfod URLS] [--debuginfod-timeout SECONDS]"

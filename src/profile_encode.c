@@ -575,3 +575,26 @@ pd_profile_write(const struct pd_profile *p, int fd, char **cause)
 	pprof_free(pp);
 	return (rc);
 }
+
+int
+pd_profile_pack(const struct pd_profile *p, unsigned char **buf,
+    size_t *len, char **cause)
+{
+	struct profile_encoder	*e;
+	struct pprof		*pp;
+
+	*buf = NULL;
+	if (p->nsample_types == 0) {
+		xasprintf(cause, "the profile has no sample types");
+		return (-1);
+	}
+	e = profile_encode_new(p, 0);
+	if (profile_encode_add(e, p, NULL, cause) != 0) {
+		profile_encode_free(e);
+		return (-1);
+	}
+	pp = profile_encode_finish(e);
+	*buf = pprof_pack(pp, len);
+	pprof_free(pp);
+	return (0);
+}

@@ -258,6 +258,24 @@ int	 pd_profile_merge(const struct pd_profile *const *, size_t,
 int	 pd_profile_filter(const struct pd_profile *, const char *const *,
 	     size_t, struct pd_profile **, char **);
 
+/*
+ * The profile without the labels named in keys; samples that are then
+ * alike (one stack, one label set) summed into one.
+ */
+int	 pd_profile_drop_labels(const struct pd_profile *,
+	     const char *const *, size_t, struct pd_profile **, char **);
+
+/*
+ * The samples of a profile whose indexes are given, in that order, with
+ * only the locations they use.
+ */
+int	 pd_profile_select(const struct pd_profile *, const size_t *, size_t,
+	     struct pd_profile **, char **);
+
+/* A profile encoded, not compressed: *len bytes to free(). */
+int	 pd_profile_pack(const struct pd_profile *, unsigned char **,
+	     size_t *, char **);
+
 void	 pd_profile_free(struct pd_profile *);
 
 /*

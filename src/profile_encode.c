@@ -554,24 +554,47 @@ profile_encode_model(struct profile_encoder *e)
 	return (p);
 }
 
-int
-pd_profile_write(const struct pd_profile *p, int fd, char **cause)
+/* p through the encoder as it is; NULL with *cause if it cannot be. */
+static struct pprof *
+encode_profile(const struct pd_profile *p, char **cause)
 {
 	struct profile_encoder	*e;
-	struct pprof		*pp;
-	int			 rc;
 
 	if (p->nsample_types == 0) {
 		xasprintf(cause, "the profile has no sample types");
-		return (-1);
+		return (NULL);
 	}
 	e = profile_encode_new(p, 0);
 	if (profile_encode_add(e, p, NULL, cause) != 0) {
 		profile_encode_free(e);
-		return (-1);
+		return (NULL);
 	}
-	pp = profile_encode_finish(e);
+	return (profile_encode_finish(e));
+}
+
+int
+pd_profile_write(const struct pd_profile *p, int fd, char **cause)
+{
+	struct pprof	*pp;
+	int		 rc;
+
+	if ((pp = encode_profile(p, cause)) == NULL)
+		return (-1);
 	rc = pprof_write(pp, fd, cause);
 	pprof_free(pp);
 	return (rc);
+}
+
+int
+pd_profile_pack(const struct pd_profile *p, unsigned char **buf,
+    size_t *len, char **cause)
+{
+	struct pprof	*pp;
+
+	*buf = NULL;
+	if ((pp = encode_profile(p, cause)) == NULL)
+		return (-1);
+	*buf = pprof_pack(pp, len);
+	pprof_free(pp);
+	return (0);
 }

@@ -4,8 +4,8 @@
 # and CAP_CHECKPOINT_RESTORE where the kernel has it), a window writer keeps
 # none, and no exec can give any back (bounding set, no_new_privs). With
 # that, a program of another user whose binary only its owner may read is
-# still named; with --user, every process runs as that user and a root
-# program's private binary is named too.
+# still named; the uploader keeps none either. With --user, every process
+# runs as that user and a root program's private binary is named too.
 . "$(dirname "$0")/test-subr.sh"
 require_root
 require_perf_events
@@ -40,12 +40,14 @@ check_caps() {
 # the capabilities they should have.
 check_processes() {
 	sym=$(pgrep -P $pd_pid -x profdropd-sym) || fail "no symbolizer process"
-	for p in $pd_pid $sym; do
+	up=$(pgrep -P $pd_pid -x profdropd-send) || fail "no uploader process"
+	for p in $pd_pid $sym $up; do
 		[ "$(status_field $p Uid)" = "$1 $1 $1 $1" ] ||
 		    fail "pid $p runs as $(status_field $p Uid), not uid $1"
 	done
 	check_caps daemon $pd_pid $read_caps
 	check_caps symbolizer $sym $read_caps
+	check_caps uploader $up $none
 	kill -STOP $sym
 	n=0
 	until writer=$(pgrep -P $pd_pid -x profdropd-write); do
@@ -93,8 +95,10 @@ until [ "$(readlink /proc/$theirs_pid/exe)" = "$tmp/theirs/hot-theirs" ]; do
 	n=$((n + 1))
 done
 mkdir "$tmp/out"
+# The uploader sends to a port where nothing listens: it runs, retrying.
+upload="--upload http --upload-url http://127.0.0.1:$(free_port)/"
 start_sampling "$tmp/log" --frequency 499 --rotate 1 --duration 6 \
-    --output-dir "$tmp/out" --metrics-file "$tmp/metrics.prom"
+    --output-dir "$tmp/out" --metrics-file "$tmp/metrics.prom" $upload
 check_processes 0
 finish_profdropd "$tmp/log"
 kill -KILL $theirs_pid 2>/dev/null || true
@@ -108,7 +112,7 @@ chmod 0700 "$tmp/ours/hot-ours"
 start_program "$tmp/ours/hot-ours" 20
 mkdir "$tmp/out2"
 start_sampling "$tmp/log2" --frequency 499 --rotate 1 --duration 6 \
-    --output-dir "$tmp/out2" --user nobody
+    --output-dir "$tmp/out2" --user nobody $upload
 check_processes $nobody
 finish_profdropd "$tmp/log2"
 stop_program

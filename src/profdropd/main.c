@@ -23,6 +23,7 @@ struct daemon {
 	struct symcache		*names;
 	struct symbolizer	*symbolizer;
 	struct writers		*writers;
+	struct upload		*upload;
 	int			 argc;	/* to read the configuration again */
 	char			**argv;
 };
@@ -133,6 +134,7 @@ write_metrics(struct daemon *d, int64_t duration)
 	m.cpus_unsampled = pd_engine_unsampled_cpus(d->engine);
 	m.window_seconds = duration / 1e9;
 	m.drops = dropdir_stats(d->dropdir);
+	m.upload = upload_stats(d->upload);
 	if (metrics_write(d->cfg.metrics_file, &m, &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
@@ -248,6 +250,7 @@ run(struct daemon *d)
 			wait_events(d, (timeout + 999999) / 1000000);
 		pd_engine_drain(d->engine);
 		writers_reap(d->writers, WNOHANG);
+		upload_reap(d->upload);
 		if (got_hup) {
 			got_hup = 0;
 			reload(&d->cfg, d->argc, d->argv);
@@ -332,9 +335,13 @@ main(int argc, char **argv)
 
 	d.symbolizer = symbolizer_start(d.names, pd_engine_window(d.engine),
 	    forget_tables, &d);
+	if ((d.upload = upload_start(&d.cfg, d.dropdir, forget_tables, &d,
+	    &cause)) == NULL && cause != NULL)
+		fatalx("%s", cause);
 	d.writers = writers_new(d.engine, d.dropdir, d.names, d.symbolizer);
 	run(&d);
 	writers_free(d.writers);
+	upload_stop(d.upload);
 	symbolizer_stop(d.symbolizer);
 	ds = dropdir_stats(d.dropdir);
 	log_info("drops: %" PRIu64 " files written (%" PRIu64 " bytes), %"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "profdropd.h"
@@ -65,6 +66,41 @@ metrics_resident(void)
 		fclose(f);
 	}
 	return (resident * (size_t)sysconf(_SC_PAGESIZE));
+}
+
+/* The uploader's counters, when there is one. */
+static void
+metrics_upload(FILE *f, const struct upload_stats *u)
+{
+	int64_t	 now = time(NULL);
+
+	metrics_counter(f, "profdrop_upload_files_sent_total",
+	    "Files the server took.", u->files_sent);
+	metrics_counter(f, "profdrop_upload_files_failed_total",
+	    "Files moved to failed/: refused, or too old to send.",
+	    u->files_failed);
+	metrics_counter(f, "profdrop_upload_retries_total",
+	    "Requests that failed and were tried again later.", u->retries);
+	metrics_counter(f, "profdrop_upload_bytes_sent_total",
+	    "Bytes of the requests the server took.", u->bytes_sent);
+	metrics_counter(f, "profdrop_upload_parts_sent_total",
+	    "Requests the server took (a file is one part or more).",
+	    u->parts_sent);
+	metrics_counter(f, "profdrop_upload_parts_resent_total",
+	    "Parts sent again after a restart, the server's answer unknown.",
+	    u->parts_resent);
+	metrics_counter(f, "profdrop_upload_restarts_total",
+	    "Times the uploader process exited and was started again.",
+	    u->restarts);
+	metrics_gauge(f, "profdrop_upload_queue_files",
+	    "Files waiting to be sent.", u->queue);
+	metrics_gauge(f, "profdrop_upload_oldest_unsent_seconds",
+	    "Age of the oldest file waiting, from its window's start; 0 if "
+	    "none waits.", u->oldest != 0 && now > u->oldest ?
+	    (double)(now - u->oldest) : 0);
+	metrics_gauge(f, "profdrop_upload_last_success_timestamp_seconds",
+	    "When the server last took a file (Unix time); 0: never.",
+	    (double)u->last_success);
 }
 
 static void
@@ -147,6 +183,8 @@ metrics_print(FILE *f, const struct metrics *m)
 	    m->cpus_unsampled);
 	metrics_gauge(f, "profdrop_last_window_seconds",
 	    "How long the last window lasted.", m->window_seconds);
+	if (m->upload != NULL)
+		metrics_upload(f, m->upload);
 }
 
 /* Replace path with the metrics m holds; -1 with *cause on failure. */

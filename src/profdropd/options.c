@@ -4,6 +4,8 @@
  * environment (PROFDROP_<KEY>); all checked before anything starts.
  */
 
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -47,10 +49,31 @@ static const struct option longopts[] = {
 	{ "profiles",	required_argument,	NULL, 1 },
 	{ "ring-memory", required_argument,	NULL, 1 },
 	{ "rotate",	required_argument,	NULL, 1 },
+	{ "service-label", required_argument,	NULL, 1 },
 	{ "stack-size",	required_argument,	NULL, 1 },
+	{ "tenant",	required_argument,	NULL, 1 },
 	{ "unwind",	required_argument,	NULL, 1 },
 	{ "user",	required_argument,	NULL, 1 },
 	{ "unwind-memory", required_argument,	NULL, 1 },
+	{ "upload",	required_argument,	NULL, 1 },
+	{ "upload-backoff", required_argument,	NULL, 1 },
+	{ "upload-backoff-max", required_argument, NULL, 1 },
+	{ "upload-ca",	required_argument,	NULL, 1 },
+	{ "upload-cert", required_argument,	NULL, 1 },
+	{ "upload-connect-timeout", required_argument, NULL, 1 },
+	{ "upload-delete", no_argument,		NULL, 1 },
+	{ "upload-header", required_argument,	NULL, 1 },
+	{ "upload-key",	required_argument,	NULL, 1 },
+	{ "upload-max-age", required_argument,	NULL, 1 },
+	{ "upload-max-bytes", required_argument, NULL, 1 },
+	{ "upload-max-samples", required_argument, NULL, 1 },
+	{ "upload-password", required_argument, NULL, 1 },
+	{ "upload-thread-labels", no_argument,	NULL, 1 },
+	{ "upload-timeout", required_argument,	NULL, 1 },
+	{ "upload-token", required_argument,	NULL, 1 },
+	{ "upload-token-file", required_argument, NULL, 1 },
+	{ "upload-url",	required_argument,	NULL, 1 },
+	{ "upload-user", required_argument,	NULL, 1 },
 	{ "verbose",	no_argument,		NULL, 1 },
 	{ "version",	no_argument,		NULL, 1 },
 	{ NULL,		0,			NULL, 0 }
@@ -76,6 +99,23 @@ usage(FILE *f)
 	    "                 [--cgroup-label] [--kernel | --no-kernel]\n"
 	    "                 [--debuginfod URLS] [--debuginfod-timeout SECONDS]"
 	    "\n                 [--debuginfod-cache DIR]\n"
+	    "                 [--upload pyroscope|http|none] [--upload-url URL]\n"
+	    "                 [--upload-delete] [--upload-max-age DURATION]\n"
+	    "                 [--upload-backoff DURATION] "
+	    "[--upload-backoff-max DURATION]\n"
+	    "                 [--upload-max-samples N] [--upload-max-bytes SIZE]"
+	    "\n                 [--service-label KEY] [--upload-thread-labels] "
+	    "[--tenant ID]\n"
+	    "                 [--upload-token-file FILE] [--upload-user NAME]\n"
+	    "                 [--upload-ca FILE] [--upload-cert FILE] "
+	    "[--upload-key FILE]\n"
+	    "                 [--upload-connect-timeout DURATION] "
+	    "[--upload-timeout DURATION]\n"
+	    "                 [--upload-header 'NAME: VALUE']... "
+	    "[--upload-token TOKEN]\n"
+	    "                 [--upload-password PASSWORD] (these three from "
+	    "the file or\n"
+	    "                 the environment only: never on the command line)\n"
 	    "                 [--group NAME] [--user NAME] [--pidfile FILE]\n"
 	    "                 [--enabled yes|no]"
 	    " [--log-level warn|info|debug] [--foreground]\n"
@@ -170,7 +210,7 @@ options_daemon_key(struct daemon_config *dc, const char *key,
 		free(dc->pidfile);
 		dc->pidfile = xstrdup(value);
 	} else
-		return (1);
+		return (upload_option(&dc->upload, key, value, cause));
 	return (0);
 }
 
@@ -430,7 +470,21 @@ options_apply(struct daemon_config *dc, const struct setting *s,
 			dc->foreground = b;
 		else if (strcmp(s->key, "verbose") == 0)
 			dc->log_level = b ? PD_LOG_DEBUG : PD_LOG_INFO;
+		else if (strcmp(s->key, "upload-delete") == 0)
+			dc->upload.delete = b;
+		else if (strcmp(s->key, "upload-thread-labels") == 0)
+			dc->upload.thread_labels = b;
 		return (0);
+	}
+	/* Others can read a command line in /proc/PID/cmdline. */
+	if (s->level == LEVEL_ARGS && upload_secret(s->key)) {
+		xasprintf(cause, "--%s: a secret is not taken on the command "
+		    "line, which every user can read; put it in the "
+		    "configuration file (chmod 600) or PROFDROP_%s, or use "
+		    "--upload-token-file", s->key, s->key[7] == 't' ?
+		    "UPLOAD_TOKEN" : s->key[7] == 'p' ? "UPLOAD_PASSWORD" :
+		    "UPLOAD_HEADER");
+		return (-1);
 	}
 	if ((rc = options_daemon_key(dc, s->key, s->value, cause)) == 1)
 		rc = pd_config_set(&dc->engine, s->key, s->value, cause);
@@ -448,6 +502,14 @@ options_defaults(struct daemon_config *dc)
 	dc->max_age = 24 * 3600;
 	dc->max_bytes = 1ULL << 30;
 	dc->group = (gid_t)-1;
+	dc->upload.max_age = 55 * 60;
+	dc->upload.backoff_ms = 1000;
+	dc->upload.backoff_max_ms = 300000;
+	dc->upload.max_samples = 16000;
+	dc->upload.max_bytes = 4ULL << 20;
+	dc->upload.connect_timeout_ms = 10000;
+	dc->upload.timeout_ms = 60000;
+	dc->upload.service_label = xstrdup("process");
 }
 
 /*
@@ -495,6 +557,7 @@ options_report(const struct settings *ss, const char *file, char **cause)
 		if (strcmp(s->key, "config") == 0 || !options_wins(ss, i))
 			continue;
 		xasprintf(&line, "%s\n%s = %s\t(%s%s%s)", report, s->key,
+		    upload_secret(s->key) ? "(secret)" :
 		    s->value != NULL ? s->value : "yes",
 		    s->level == LEVEL_FILE ? ss->file : "",
 		    s->level == LEVEL_FILE ? ":" : "", s->where);
@@ -502,6 +565,35 @@ options_report(const struct settings *ss, const char *file, char **cause)
 		report = line;
 	}
 	*cause = report;
+}
+
+/*
+ * A file that holds a secret must be the owner's alone: refuse one that
+ * others may read, with the fix.
+ */
+static int
+options_secret_file(const struct settings *ss, char **cause)
+{
+	struct stat	 st;
+	size_t		 i;
+
+	for (i = 0; i < ss->n; i++) {
+		if (ss->v[i].level == LEVEL_FILE && upload_secret(ss->v[i].key))
+			break;
+	}
+	if (i == ss->n)
+		return (0);
+	if (stat(ss->file, &st) != 0) {
+		xasprintf(cause, "%s: %s", ss->file, strerror(errno));
+		return (-1);
+	}
+	if ((st.st_mode & 077) != 0) {
+		xasprintf(cause, "%s: holds a secret (%s) but others may read "
+		    "it (mode %03o); chmod 600 %s", ss->file, ss->v[i].key,
+		    (unsigned int)(st.st_mode & 0777), ss->file);
+		return (-1);
+	}
+	return (0);
 }
 
 /*
@@ -552,6 +644,10 @@ options_parse(struct daemon_config *dc, int argc, char **argv, char **cause)
 		if (strcmp(ss.v[i].key, "config") != 0 && options_wins(&ss, i))
 			options_keep(dc, &ss.v[i]);
 	}
+	if (rc == 0)
+		rc = upload_check(&dc->upload, cause);
+	if (rc == 0)
+		rc = options_secret_file(&ss, cause);
 	if (rc != 0)
 		goto out;
 	if (dc->disabled) {
@@ -570,6 +666,7 @@ void
 options_free(struct daemon_config *dc)
 {
 	pd_config_free(&dc->engine);
+	upload_config_free(&dc->upload);
 	free(dc->output_dir);
 	free(dc->metrics_file);
 	free(dc->pidfile);

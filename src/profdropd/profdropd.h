@@ -11,6 +11,37 @@
 
 #include "libprofdrop.h"
 
+/* What the user asked of the uploader (upload_options.c). */
+enum upload_kind {
+	UPLOAD_NONE,
+	UPLOAD_HTTP,
+	UPLOAD_PYROSCOPE
+};
+struct upload_config {
+	enum upload_kind kind;
+	char		*url;
+	int		 delete;	/* sent files removed, not kept */
+	unsigned long long max_age;	/* seconds; older ones go to failed/ */
+	unsigned long long backoff_ms;	/* first wait after a failure */
+	unsigned long long backoff_max_ms;
+	unsigned long long max_samples;	/* per part sent */
+	unsigned long long max_bytes;	/* per part, not compressed */
+	char		*tenant;
+	char		*service_label;
+	int		 thread_labels;
+	char		**headers;	/* "Name: value" */
+	size_t		 nheaders;
+	char		*token;		/* secret */
+	char		*token_file;
+	char		*user;
+	char		*password;	/* secret */
+	char		*ca;
+	char		*cert;
+	char		*key;
+	unsigned long long connect_timeout_ms;
+	unsigned long long timeout_ms;
+};
+
 /* What the user asked of the daemon: the engine's part and its own. */
 struct daemon_config {
 	struct pd_config engine;
@@ -29,6 +60,7 @@ struct daemon_config {
 	char		*user;		/* to run as, NULL: as started */
 	uid_t		 uid;		/* and its ids */
 	gid_t		 gid;
+	struct upload_config upload;
 	/* The settings that won, "key=value" (a flag's value is "yes"). */
 	char		**settings;
 	size_t		 nsettings;
@@ -52,6 +84,7 @@ void		 detach_ready(int);
 
 struct dropdir_stats;
 struct writer_stats;
+struct upload_stats;
 
 /* metrics.c: what the daemon reports of itself after each window. */
 struct metrics {
@@ -61,6 +94,7 @@ struct metrics {
 	int			 cpus_unsampled;
 	double			 window_seconds;	/* the last one's length */
 	const struct dropdir_stats *drops;
+	const struct upload_stats *upload;	/* NULL: no uploader */
 };
 int		 metrics_write(const char *, const struct metrics *, char **);
 size_t		 metrics_resident(void);
@@ -70,7 +104,6 @@ int		 options_parse(struct daemon_config *, int, char **, char **);
 void		 options_free(struct daemon_config *);
 
 /* dropdir.c */
-struct dropdir;
 typedef int (*dropdir_fill)(int, void *, char **);
 /* What the drop directory saw, writers (child processes) included. */
 struct dropdir_stats {
@@ -95,6 +128,34 @@ void		 dropdir_close(struct dropdir *);
 /* retention.c */
 void		 retention_apply(struct dropdir *,
 		     const struct daemon_config *);
+
+/* upload_options.c */
+int		 upload_option(struct upload_config *, const char *,
+		     const char *, char **);
+int		 upload_secret(const char *);
+int		 upload_check(const struct upload_config *, char **);
+void		 upload_config_free(struct upload_config *);
+
+/* upload.c: the uploader, a child that sends what the directory holds. */
+struct upload;
+/* Shared with the child; the daemon reads them for the metrics. */
+struct upload_stats {
+	uint64_t	 files_sent;
+	uint64_t	 files_failed;
+	uint64_t	 retries;
+	uint64_t	 bytes_sent;
+	uint64_t	 parts_sent;
+	uint64_t	 parts_resent;	/* maybe taken before a restart */
+	uint64_t	 queue;		/* files waiting */
+	int64_t		 oldest;	/* the oldest one's time, 0: none */
+	int64_t		 last_success;	/* unix time, 0: never */
+	uint64_t	 restarts;
+};
+struct upload	*upload_start(const struct daemon_config *,
+		     struct dropdir *, void (*)(void *), void *, char **);
+void		 upload_reap(struct upload *);
+const struct upload_stats *upload_stats(struct upload *);
+void		 upload_stop(struct upload *);
 
 /* symbolizer.c */
 struct symbolizer;

@@ -5,11 +5,11 @@
 # search and zoom work in a real browser (headless Chromium), and hostile
 # names come out escaped.
 . "$(dirname "$0")/test-subr.sh"
+. "$srcdir/flame-subr.sh"
 require_root
 require_perf_events
 require_go_pprof
-command -v xmllint >/dev/null 2>&1 ||
-    fail "xmllint not found: install libxml2-utils (contrib/install-deps.sh)"
+require_xmllint
 command -v chromium >/dev/null 2>&1 ||
     fail "chromium not found: install chromium (contrib/install-deps.sh)"
 
@@ -59,38 +59,6 @@ raw_folded() {
 			for (st in sum)
 				printf "%s %.0f\n", st, sum[st]
 		}' "$tmp/pprof.out" | sort
-}
-
-# svg_frames SVG: the frames of a flame graph, one a line: depth, x,
-# width, name (unescaped), class and fill, tab-separated.
-svg_frames() {
-	awk -v OFS='\t' '
-		function unescape(s) {
-			gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s)
-			gsub(/&quot;/, "\"", s); gsub(/&#39;/, "\047", s)
-			gsub(/&amp;/, "\\&", s)
-			return s
-		}
-		/^<g class="f / {
-			cls = $0; sub(/^<g class="/, "", cls); sub(/".*/, "", cls)
-			nm = $0; sub(/^.*<title>/, "", nm)
-			getline
-			x = $0; sub(/.*<rect x="/, "", x); sub(/".*/, "", x)
-			y = $0; sub(/.*<rect [^>]*y="/, "", y); sub(/".*/, "", y)
-			w = $0; sub(/.*<rect [^>]*width="/, "", w); sub(/".*/, "", w)
-			f = $0; sub(/.*fill="/, "", f); sub(/".*/, "", f)
-			y += 0
-			n++; X[n] = x; Y[n] = y; W[n] = w; N[n] = unescape(nm)
-			C[n] = cls; F[n] = f
-			if (n == 1 || y > ymax) ymax = y
-			if (n == 1 || y < ymin) ymin = y
-		}
-		END {
-			rev = Y[1] == ymin
-			for (i = 1; i <= n; i++)
-				print (rev ? Y[i] - ymin : ymax - Y[i]) / 16, X[i],
-				    W[i], N[i], C[i], F[i]
-		}' "$1"
 }
 
 # svg_paths SVG: each frame's stack, root first, and its width, from
@@ -335,17 +303,13 @@ dom "file://$tmp/evil.html"
 echo "hostile names: escaped, the SVG well-formed, collapse one line a stack"
 
 # Errors: one line naming the problem.
-"$PROFDROP" collapse "$(ls "$tmp"/out/offcpu-*.pb.gz)" >/dev/null
-for c in "flamegraph -o $tmp/x.png $cpu|-o $tmp/x.png: name a file ending in .svg or .html|2" \
-    "flamegraph -o $tmp/x.svg $cpu $(ls "$tmp"/out/offcpu-*.pb.gz)|sample types [switches/count, off_cpu/nanoseconds], but $cpu has [samples/count, cpu/nanoseconds]|1" \
-    "collapse -i wall $cpu|$cpu: no sample type \"wall\"; it has samples/count, cpu/nanoseconds|1" \
-    "flamegraph -o $tmp/none/x.svg $cpu|$tmp/none/x.svg: No such file or directory|1"; do
-	args=${c%%|*} rest=${c#*|}
-	want=${rest%|*} status=${rest##*|}
-	rc=0
-	"$PROFDROP" $args >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
-	echo "profdrop $args: exit $rc: $(cat "$tmp/stderr")"
-	[ $rc = "$status" ] || fail "exit status $rc, not $status"
-	[ "$(grep -c . "$tmp/stderr")" = 1 ] || fail "stderr is not one line"
-	grep -qF -- "$want" "$tmp/stderr" || fail "the error does not say: $want"
-done
+offcpu=$(ls "$tmp"/out/offcpu-*.pb.gz)
+expect_error 2 "-o $tmp/x.png: name a file ending in .svg or .html" \
+    flamegraph -o "$tmp/x.png" "$cpu"
+expect_error 1 "$offcpu: sample types [switches/count, off_cpu/nanoseconds], but $cpu has [samples/count, cpu/nanoseconds]" \
+    flamegraph -o "$tmp/x.svg" "$cpu" "$offcpu"
+expect_error 1 "$cpu: no sample type \"wall\"; it has samples/count, cpu/nanoseconds" \
+    collapse -i wall "$cpu"
+expect_error 1 "$tmp/none/x.svg: No such file or directory" \
+    flamegraph -o "$tmp/none/x.svg" "$cpu"
+expect_error 2 "usage: profdrop flamegraph" flamegraph "$cpu"

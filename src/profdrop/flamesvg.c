@@ -335,6 +335,15 @@ svg_delta(const struct flame_node *n, const struct flame_svg *o)
 	return ((double)n->total[0] - (double)n->total[1] * o->base_scale);
 }
 
+/* A change as a shade, -1 to 1: the root lifts small changes into sight. */
+static double
+svg_shade(double delta, double maxabs)
+{
+	if (maxabs <= 0)
+		return (0);
+	return (delta < 0 ? -sqrt(-delta / maxabs) : sqrt(delta / maxabs));
+}
+
 static void
 svg_details(FILE *f, const struct flame_tree *t, const struct flame_node *n,
     const struct flame_svg *o)
@@ -378,8 +387,8 @@ svg_frames(FILE *f, const struct flame_tree *t, const struct flame_svg *o)
 		y = SVG_TOP + (t->reverse ? n->depth : depths - 1 - n->depth) *
 		    SVG_FRAME_H;
 		if (o->diff)
-			svg_diff_colour(maxabs > 0 ? svg_delta(n, o) / maxabs :
-			    0, &r, &g, &b);
+			svg_diff_colour(svg_shade(svg_delta(n, o), maxabs), &r,
+			    &g, &b);
 		else
 			svg_kind_colour(n, &r, &g, &b);
 		fprintf(f, "<g class=\"f %s%s\" id=\"f%zu\"><title>",

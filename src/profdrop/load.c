@@ -131,6 +131,7 @@ load_graph(const char *cmd, char **files, size_t n, const char *type,
 		return (-1);
 	if ((index = load_sample_index(cmd, *p, type, files[0])) == -1) {
 		pd_profile_free(*p);
+		*p = NULL;
 		return (-1);
 	}
 	*g = graph_new(*p);

@@ -86,9 +86,9 @@ struct flame_svg {
 	int		 diff;		/* colour by change, not by kind */
 	double		 base_scale;	/* BASE's values in NEW's terms */
 };
-int		 flamesvg_check_path(const char *, char **);
-int		 flamesvg_save(const char *, const struct flame_tree *,
-		     const struct flame_svg *, char **);
+int		 flamesvg_check_path(const char *, const char *);
+int		 flamesvg_save(const char *, const char *,
+		     const struct flame_tree *, const struct flame_svg *);
 
 /* graph.c */
 struct graph_node {

@@ -104,7 +104,7 @@ diff_cell(double v, const char *unit, int normalise, int sign, char *buf,
 	}
 }
 
-/* The rows that changed, the largest first; in % of each total if normalised. */
+/* The rows that changed, largest first; in % of each total if normalised. */
 static void
 diff_table(struct graph *const *g, int index, const int64_t *total,
     int normalise, long long count)
@@ -159,7 +159,7 @@ cmd_diff_exec(int argc, char **argv)
 	struct flame_tree	*t = NULL;
 	struct flame_svg	 o;
 	const char		*out = NULL, *type = NULL;
-	char			*cause, *end;
+	char			*end;
 	long long		 count = DIFF_ROWS;
 	int64_t			 total[2];
 	int			 ch, k, index[2], reverse = 0, normalise = 1;
@@ -194,11 +194,8 @@ cmd_diff_exec(int argc, char **argv)
 	}
 	if (out == NULL || argc - optind != 2)
 		return (cmd_usage(&cmd_diff_entry));
-	if (flamesvg_check_path(out, &cause) != 0) {
-		fprintf(stderr, "%s: %s\n", argv[0], cause);
-		free(cause);
+	if (flamesvg_check_path(argv[0], out) != 0)
 		return (2);
-	}
 	/* NEW first: BASE is read for the type NEW shows. */
 	if ((index[1] = load_graph(argv[0], argv + optind + 1, 1, type,
 	    &p[1], &g[1])) == -1 ||
@@ -230,10 +227,7 @@ cmd_diff_exec(int argc, char **argv)
 	    argv[optind + 1]);
 	o.unit = p[1]->sample_types[index[1]].unit;
 	o.diff = 1;
-	if (flamesvg_save(out, t, &o, &cause) != 0) {
-		fprintf(stderr, "%s: %s\n", argv[0], cause);
-		free(cause);
-	} else {
+	if (flamesvg_save(argv[0], out, t, &o) == 0) {
 		diff_table(g, index[1], total, normalise, count);
 		rc = 0;
 	}

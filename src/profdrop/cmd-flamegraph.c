@@ -32,7 +32,7 @@ cmd_flamegraph_exec(int argc, char **argv)
 	struct flame_tree	*t;
 	struct flame_svg	 o;
 	const char		*out = NULL, *type = NULL;
-	char			*cause, total[64];
+	char			 total[64];
 	int			 ch, index, reverse = 0, rc = 1;
 
 	while ((ch = getopt_long(argc, argv, "i:o:r", longopts, NULL)) != -1) {
@@ -52,11 +52,8 @@ cmd_flamegraph_exec(int argc, char **argv)
 	}
 	if (out == NULL || optind == argc)
 		return (cmd_usage(&cmd_flamegraph_entry));
-	if (flamesvg_check_path(out, &cause) != 0) {
-		fprintf(stderr, "%s: %s\n", argv[0], cause);
-		free(cause);
+	if (flamesvg_check_path(argv[0], out) != 0)
 		return (2);
-	}
 	if ((index = load_graph(argv[0], argv + optind, argc - optind, type,
 	    &p, &g)) == -1)
 		return (1);
@@ -73,15 +70,13 @@ cmd_flamegraph_exec(int argc, char **argv)
 	units_label(t->nodes[0].total[0], p->sample_types[index].unit, "auto",
 	    total, sizeof total);
 	o.title = reverse ? "Icicle graph, by leaf" : "Flame graph";
-	o.subtitle = alloc_printf("%s: %s in all, %s%s", p->sample_types[index].type,
-	    total, argv[optind], argc - optind > 1 ? " and more, merged" : "");
+	o.subtitle = alloc_printf("%s: %s in all, %s%s",
+	    p->sample_types[index].type, total, argv[optind],
+	    argc - optind > 1 ? " and more, merged" : "");
 	o.unit = p->sample_types[index].unit;
 	o.diff = 0;
 	o.base_scale = 1;
-	if (flamesvg_save(out, t, &o, &cause) != 0) {
-		fprintf(stderr, "%s: %s\n", argv[0], cause);
-		free(cause);
-	} else
+	if (flamesvg_save(argv[0], out, t, &o) == 0)
 		rc = 0;
 	free((char *)o.subtitle);
 out:

@@ -99,7 +99,7 @@ flame_child(struct flame_tree *t, size_t parent, const char *name, int kind)
 	return (t->nnodes - 1);
 }
 
-/* What a frame is, for its colour: its name says unknown, its place the rest. */
+/* What a frame is, for its colour: unknown by its name, else by its place. */
 static int
 flame_kind(const struct pd_location *loc, const char *name)
 {

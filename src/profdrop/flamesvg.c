@@ -432,16 +432,17 @@ svg_legend(FILE *f, const struct flame_svg *o)
 	}
 }
 
+/* Whether path names an SVG or HTML file; if not, say so. */
 int
-flamesvg_check_path(const char *path, char **cause)
+flamesvg_check_path(const char *cmd, const char *path)
 {
 	const char	*dot = strrchr(path, '.');
 
 	if (dot != NULL && (strcmp(dot, ".svg") == 0 ||
 	    strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0))
 		return (0);
-	*cause = alloc_printf("-o %s: name a file ending in .svg or .html",
-	    path);
+	fprintf(stderr, "%s: -o %s: name a file ending in .svg or .html\n",
+	    cmd, path);
 	return (-1);
 }
 
@@ -487,21 +488,22 @@ svg_write(FILE *f, const struct flame_tree *t, const struct flame_svg *o,
 	return (ferror(f) ? -1 : 0);
 }
 
+/* Draw t into path, HTML unless it ends in .svg; if it fails, say why. */
 int
-flamesvg_save(const char *path, const struct flame_tree *t,
-    const struct flame_svg *o, char **cause)
+flamesvg_save(const char *cmd, const char *path, const struct flame_tree *t,
+    const struct flame_svg *o)
 {
 	const char	*dot = strrchr(path, '.');
 	FILE		*f;
-	int		 rc;
+	int		 rc, html = dot == NULL || strcmp(dot, ".svg") != 0;
 
 	if ((f = fopen(path, "w")) == NULL) {
-		*cause = alloc_printf("%s: %s", path, strerror(errno));
+		fprintf(stderr, "%s: %s: %s\n", cmd, path, strerror(errno));
 		return (-1);
 	}
-	rc = svg_write(f, t, o, dot == NULL || strcmp(dot, ".svg") != 0);
+	rc = svg_write(f, t, o, html);
 	if (fclose(f) != 0 || rc != 0) {
-		*cause = alloc_printf("%s: %s", path, strerror(errno));
+		fprintf(stderr, "%s: %s: %s\n", cmd, path, strerror(errno));
 		unlink(path);
 		return (-1);
 	}

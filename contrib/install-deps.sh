@@ -7,13 +7,14 @@ deb_pkgs="build-essential autoconf automake libtool pkg-config libunwind-dev
 libelf-dev libdw-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev
 zlib1g-dev libiberty-dev golang-go rustc debuginfod util-linux procps gzip
 prometheus inotify-tools curl systemd groff-base
-time xz-utils openssl"
+time xz-utils openssl libxml2-utils chromium librsvg2-bin"
 # tests/run-kemu.sh --real boots old kernels: QEMU, a static busybox, cpio.
 deb_pkgs="$deb_pkgs qemu-system-x86 busybox-static cpio"
 rpm_pkgs="gcc make autoconf automake libtool pkgconfig libunwind-devel
 elfutils-libelf-devel elfutils-devel protobuf-c-devel protobuf-c-compiler
 libcurl-devel zlib-devel binutils-devel golang rust elfutils-debuginfod
-perf util-linux procps-ng gzip time xz openssl"
+perf util-linux procps-ng gzip time xz openssl libxml2 chromium
+librsvg2-tools"
 # RHEL ships cpio but neither qemu-system-x86_64 nor busybox.
 rpm_pkgs="$rpm_pkgs cpio"
 

@@ -3,6 +3,7 @@
 #define CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* One subcommand; each cmd-*.c exports one. */
@@ -14,6 +15,9 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_collapse_entry;
+extern const struct cmd_entry cmd_diff_entry;
+extern const struct cmd_entry cmd_flamegraph_entry;
 extern const struct cmd_entry cmd_top_entry;
 
 /* a + b as Go adds int64s, wrapping: pprof's sums, without C's undefined. */
@@ -35,6 +39,56 @@ void		*alloc_zero(size_t, size_t);
 void		*alloc_resize(void *, size_t, size_t);
 char		*alloc_printf(const char *, ...)
 		     __attribute__((format(printf, 1, 2)));
+
+/* flame.c */
+enum flame_kind {
+	FLAME_USER,
+	FLAME_KERNEL,
+	FLAME_JIT,
+	FLAME_UNKNOWN,
+	FLAME_NKINDS
+};
+struct flame_node {
+	const char	*name;		/* a graph node's, "all" for the root */
+	uint64_t	 hash;
+	int		 kind;		/* enum flame_kind */
+	int64_t		 total[2];	/* in samples through it: NEW, BASE */
+	int64_t		 self[2];	/* in samples it ends */
+	size_t		 parent;	/* SIZE_MAX for the root, node 0 */
+	size_t		 child;		/* the first, once laid out */
+	size_t		 sibling;
+	size_t		 depth;
+	double		 x;		/* once laid out, in value units */
+	double		 width;
+};
+/* Nodes come after their parent; slots index them, + 1, by hash. */
+struct flame_tree {
+	struct flame_node *nodes;
+	size_t		 nnodes;
+	size_t		 cap;
+	size_t		*slots;
+	size_t		 mask;
+	size_t		 maxdepth;
+	int		 reverse;	/* from the leaf */
+};
+struct graph;
+uint64_t	 flame_hash(const char *, size_t);
+struct flame_tree *flame_new(int);
+void		 flame_add(struct flame_tree *, const struct graph *, int, int);
+void		 flame_layout(struct flame_tree *, double);
+void		 flame_free(struct flame_tree *);
+
+/* flamesvg.c */
+struct flame_svg {
+	const char	*title;
+	const char	*subtitle;
+	const char	*unit;		/* of the values */
+	int		 diff;		/* colour by change, not by kind */
+	double		 base_scale;	/* BASE's values in NEW's terms */
+};
+int		 flamesvg_check_path(const char *, const char *);
+int		 flamesvg_save(const char *, const char *,
+		     const struct flame_tree *, const struct flame_svg *);
 
 /* graph.c */
 struct graph_node {
@@ -81,6 +135,13 @@ struct graph	*graph_new(const struct pd_profile *);
 void		 graph_fill(struct graph *, int, int);
 void		 graph_mark_inline(struct graph *, int64_t);
 void		 graph_free(struct graph *);
+
+/* load.c */
+struct pd_profile *load_profiles(const char *, char **, size_t);
+int		 load_sample_index(const char *, const struct pd_profile *,
+		     const char *, const char *);
+int		 load_graph(const char *, char **, size_t, const char *,
+		     struct pd_profile **, struct graph **);
 
 /* units.c */
 const char	*units_choose(int64_t, int64_t, const char *);

@@ -17,6 +17,9 @@ static const struct cmd_entry cmd_help_entry = {
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
+	&cmd_collapse_entry,
+	&cmd_diff_entry,
+	&cmd_flamegraph_entry,
 	&cmd_help_entry,
 	&cmd_top_entry,
 	NULL

@@ -48,6 +48,7 @@ struct pd_config {
 	size_t		 nlabels;
 	char		*drop_frames;
 	int		 cgroup_label;	/* label samples with their cgroup */
+	int		 idle;		/* keep the idle task's samples */
 	int		 kernel;	/* kernel frames, where permitted */
 	char		*debuginfod_urls;
 	char		*debuginfod_cache;
@@ -80,6 +81,7 @@ enum pd_kind {
 struct pd_counters {
 	uint64_t	 samples;
 	uint64_t	 samples_kept;	/* after the --pid filter */
+	uint64_t	 samples_idle;	/* the idle task's, left out */
 	uint64_t	 lost;		/* records the kernel dropped */
 	uint64_t	 throttled;
 	uint64_t	 bad_records;

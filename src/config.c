@@ -305,7 +305,7 @@ config_string(char **field, const char *key, const char *arg, int absolute,
 
 /* Keys that take no value. */
 static const char *const config_flags[] = {
-	"cycles", "cgroup-label", "kernel", "no-kernel"
+	"cycles", "cgroup-label", "idle", "kernel", "no-kernel"
 };
 
 static int
@@ -338,6 +338,8 @@ pd_config_set(struct pd_config *cfg, const char *key, const char *value,
 			cfg->use_cycles = 1;
 		else if (strcmp(key, "cgroup-label") == 0)
 			cfg->cgroup_label = 1;
+		else if (strcmp(key, "idle") == 0)
+			cfg->idle = 1;
 		else
 			cfg->kernel = strcmp(key, "kernel") == 0;
 		return (0);

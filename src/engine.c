@@ -53,6 +53,11 @@ engine_sample(void *arg, const struct perf_sample *s,
 	if (s->pid <= 0 && s->tid <= 0) {
 		if (e->cfg->npids != 0)
 			return;
+		/* A host profile shows what ran; --idle keeps the rest. */
+		if (!e->cfg->idle) {
+			e->counters.samples_idle++;
+			return;
+		}
 		p = proc_get(e->procs, 0);	/* idle: the swapper */
 	} else if ((p = proc_get(e->procs, s->pid)) == NULL || !p->wanted)
 		return;

@@ -44,3 +44,28 @@ raw_locations "$(ls "$tmp"/nokernel/cpu-*.pb.gz)" >"$tmp/raw2"
 nk=$(awk -F '\t' 'length($1) == 18 && $1 ~ /^0xffff/' "$tmp/raw2" | grep -c . || true)
 echo "--no-kernel: kernel locations: $nk"
 [ "$nk" = 0 ] || fail "--no-kernel: $nk locations at kernel addresses"
+
+# The idle task's samples are counted, not kept; --idle keeps them.
+for p in $bg_pids; do kill -KILL $p 2>/dev/null || true; done
+# metric FILE NAME: a value in a metrics file.
+metric() { awk -v n="$2" '$1 == n { print $2 }' "$1"; }
+for idle in "" --idle; do
+	mkdir "$tmp/idle$idle"
+	run_profdropd_log "$tmp/idle$idle.log" --frequency 199 --duration 2 \
+	    --profiles cpu --output-dir "$tmp/idle$idle" $idle
+	f=$(ls "$tmp"/idle$idle/cpu-*.pb.gz)
+	m=$tmp/idle$idle.log.prom
+	total=$(metric "$m" profdrop_samples_total)
+	kept=$(metric "$m" profdrop_samples_kept_total)
+	idled=$(metric "$m" profdrop_samples_idle_total)
+	swapper=$(tag_values "$f" process | grep -cx swapper || true)
+	echo "${idle:-default}: $total samples, $kept kept, $idled idle;" \
+	    "swapper in the profile: $swapper"
+	assert_near "$(sample_count "$f")" "$kept" 0 "${idle:-default}: samples in the profile"
+	assert_near "$total" $((kept + idled)) 0 "${idle:-default}: samples, kept and idle"
+	if [ -z "$idle" ]; then
+		[ "$swapper" = 0 ] || fail "idle samples in the profile without --idle"
+	else
+		assert_near "$idled" 0 0 "--idle: idle samples left out"
+	fi
+done

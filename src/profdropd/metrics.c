@@ -116,6 +116,9 @@ metrics_print(FILE *f, const struct metrics *m)
 	metrics_counter(f, "profdrop_samples_kept_total",
 	    "CPU samples of the processes profiled (after --pid).",
 	    c->samples_kept);
+	metrics_counter(f, "profdrop_samples_idle_total",
+	    "CPU samples of the idle task, left out of the profiles (keep them "
+	    "with --idle).", c->samples_idle);
 	metrics_counter(f, "profdrop_lost_records_total",
 	    "Records the kernel dropped because a ring was full.", c->lost);
 	metrics_counter(f, "profdrop_throttles_total",

@@ -33,6 +33,7 @@ static const struct option longopts[] = {
 	{ "group",	required_argument,	NULL, 1 },
 	{ "drop-frames", required_argument,	NULL, 1 },
 	{ "help",	no_argument,		NULL, 1 },
+	{ "idle",	no_argument,		NULL, 1 },
 	{ "kernel",	no_argument,		NULL, 1 },
 	{ "label",	required_argument,	NULL, 1 },
 	{ "log-level",	required_argument,	NULL, 1 },
@@ -96,7 +97,7 @@ usage(FILE *f)
 	    "                 [--offcpu-stack-size BYTES]"
 	    " [--offcpu-min-us MICROSECONDS]\n"
 	    "                 [--label KEY=VALUE]... [--drop-frames REGEX]\n"
-	    "                 [--cgroup-label] [--kernel | --no-kernel]\n"
+	    "                 [--cgroup-label] [--idle] [--kernel | --no-kernel]\n"
 	    "                 [--debuginfod URLS] [--debuginfod-timeout SECONDS]"
 	    "\n                 [--debuginfod-cache DIR]\n"
 	    "                 [--upload pyroscope|http|none] [--upload-url URL]\n"
@@ -466,6 +467,8 @@ options_apply(struct daemon_config *dc, const struct setting *s,
 			dc->engine.use_cycles = b;
 		else if (strcmp(s->key, "cgroup-label") == 0)
 			dc->engine.cgroup_label = b;
+		else if (strcmp(s->key, "idle") == 0)
+			dc->engine.idle = b;
 		else if (strcmp(s->key, "foreground") == 0)
 			dc->foreground = b;
 		else if (strcmp(s->key, "verbose") == 0)

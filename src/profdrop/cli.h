@@ -14,6 +14,8 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_merge_entry;
+extern const struct cmd_entry cmd_query_entry;
 extern const struct cmd_entry cmd_top_entry;
 
 /* a + b as Go adds int64s, wrapping: pprof's sums, without C's undefined. */
@@ -36,7 +38,30 @@ void		*alloc_resize(void *, size_t, size_t);
 char		*alloc_printf(const char *, ...)
 		     __attribute__((format(printf, 1, 2)));
 
-/* graph.c */
+/* cliconf.c */
+char		*cliconf_drop_dir(char **);
+
+/* dropsel.c */
+struct pd_profile;
+struct timespan;
+struct dropsel_file {
+	char		*path;
+	const char	*kind;		/* "cpu", "offcpu", "wall" */
+	int64_t		 named;		/* the window start its name says, ns */
+};
+struct dropsel {
+	struct dropsel_file	*files;	/* by time, then path */
+	size_t			 nfiles;
+};
+int		 dropsel_kinds(const char *, unsigned int *, char **);
+int		 dropsel_scan(const char *, unsigned int, int64_t,
+		     struct dropsel *, char **);
+int		 dropsel_read(const struct dropsel_file *,
+		     const char *const *, size_t, struct pd_profile **,
+		     struct timespan *, char **);
+void		 dropsel_free(struct dropsel *);
+
+
 struct graph_node {
 	const char	*name;		/* the function's, "" if none; else */
 	const char	*objfile;	/* the binary it is in */
@@ -81,6 +106,33 @@ struct graph	*graph_new(const struct pd_profile *);
 void		 graph_fill(struct graph *, int, int);
 void		 graph_mark_inline(struct graph *, int64_t);
 void		 graph_free(struct graph *);
+
+/* mergeout.c */
+struct mergeout;
+struct mergeout	*mergeout_new(void);
+int		 mergeout_add(struct mergeout *, struct pd_profile *,
+		     const char *, char **);
+int		 mergeout_write(struct mergeout *, const char *, char **);
+void		 mergeout_free(struct mergeout *);
+
+/* promql.c */
+int		 promql_when(const char *, const char *,
+		     const struct timespan *, int64_t, struct timespan **,
+		     size_t *, char **);
+
+/* timearg.c */
+struct timespan {
+	int64_t		 start;		/* ns since the epoch */
+	int64_t		 end;		/* past the last ns */
+};
+int64_t		 timearg_now(void);
+int		 timearg_parse(const char *, const char *, int64_t,
+		     int64_t *, char **);
+int		 timearg_duration(const char *, const char *, int64_t *,
+		     char **);
+void		 timearg_format(int64_t, char *, size_t);
+int		 timearg_overlaps(const struct timespan *,
+		     const struct timespan *, size_t);
 
 /* units.c */
 const char	*units_choose(int64_t, int64_t, const char *);

@@ -18,6 +18,8 @@ static const struct cmd_entry cmd_help_entry = {
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
 	&cmd_help_entry,
+	&cmd_merge_entry,
+	&cmd_query_entry,
 	&cmd_top_entry,
 	NULL
 };

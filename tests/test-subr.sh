@@ -602,3 +602,26 @@ hot631_named() {
 		assert_ge "$(trace_count "$tmp/hn")" 1 "$2: samples in $_hn"
 	done
 }
+
+# raw_totals FILE [PPROF-FLAG...]: the total of each sample type of the
+# profile, space-separated, as go tool pprof -raw lists its samples.
+raw_totals() {
+	_rt_f=$1
+	shift
+	gopprof -raw "$@" "$_rt_f" >/dev/null
+	awk '
+		/^Samples:/ { getline; n = NF; on = 1; next }
+		on && /^ *-?[0-9]+( +-?[0-9]+)*: / {
+			split($0, part, ":")
+			split(part[1], v, " ")
+			for (i = 1; i <= n; i++)
+				t[i] += v[i]
+			next
+		}
+		on && /^[A-Z]/ { on = 0 }
+		END {
+			for (i = 1; i <= n; i++)
+				printf "%s%.0f", (i > 1 ? " " : ""), t[i]
+			print ""
+		}' "$tmp/pprof.out"
+}

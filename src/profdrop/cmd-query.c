@@ -14,6 +14,13 @@
 #include "profdrop.h"
 #include "cli.h"
 
+/*
+ * A window starts on its boundary and lasts what the daemon's monotonic
+ * clock measured: its end may pass the next one's start by milliseconds.
+ * Overlaps no longer than this at either end do not count.
+ */
+#define QUERY_SLACK	(INT64_C(50) * 1000000)
+
 /* Prometheus' step when none is given, its default scrape interval. */
 #define QUERY_STEP	(INT64_C(15) * 1000000000)
 
@@ -80,11 +87,18 @@ query_print(const struct dropsel_file *f, const struct timespan *w,
 
 /* Whether the file's window is in the range and, with --when, in a span. */
 static int
-query_wanted(const struct query *q, const struct timespan *w)
+query_wanted(const struct query *q, const struct timespan *window)
 {
-	if (w->start >= q->range.end || w->end <= q->range.start)
+	struct timespan	 w = *window;
+	int64_t		 slack;
+
+	slack = (w.end - w.start) / 4 < QUERY_SLACK ? (w.end - w.start) / 4 :
+	    QUERY_SLACK;
+	w.start += slack;
+	w.end -= slack;
+	if (w.start >= q->range.end || w.end <= q->range.start)
 		return (0);
-	return (q->when == NULL || timearg_overlaps(w, q->spans, q->nspans));
+	return (q->when == NULL || timearg_overlaps(&w, q->spans, q->nspans));
 }
 
 /* What was asked, for the message that nothing matches; allocated. */
@@ -126,20 +140,43 @@ query_asked(const struct query *q)
 	return (s);
 }
 
-/* Ask Prometheus when --when was true, over the range or the files'. */
+/* With -l, the intervals --when was true in, (start, end] as points say. */
+static void
+query_print_spans(const struct query *q)
+{
+	char	 a[40], b[40];
+	size_t	 i;
+
+	for (i = 0; i < q->nspans; i++) {
+		timearg_format(q->spans[i].start - 1, a, sizeof a);
+		timearg_format(q->spans[i].end - 1, b, sizeof b);
+		printf("# when: (%s, %s]\n", a, b);
+	}
+}
+
+/*
+ * Ask Prometheus when --when was true, over the range asked, else from the
+ * first window to the end of the last.
+ */
 static int
 query_when(struct query *q, const struct dropsel *ds, char **cause)
 {
-	struct timespan	 asked = q->range;
+	struct timespan		 asked = q->range, last;
+	struct pd_profile	*p;
 
-	if (!q->since_given && ds->nfiles != 0)
-		asked.start = ds->files[0].named;
-	if (!q->until_given)
-		asked.end = timearg_now();
-	if (asked.start >= asked.end) {
-		q->nspans = 0;
+	if (ds->nfiles == 0)
 		return (0);
+	if (!q->since_given)
+		asked.start = ds->files[0].named;
+	if (!q->until_given) {
+		if (dropsel_read(&ds->files[ds->nfiles - 1], NULL, 0, &p,
+		    &last, cause) != 0)
+			return (-1);
+		pd_profile_free(p);
+		asked.end = last.end;
 	}
+	if (asked.start >= asked.end)
+		return (0);
 	return (promql_when(q->prometheus, q->when, &asked, q->step,
 	    &q->spans, &q->nspans, cause));
 }
@@ -292,8 +329,12 @@ cmd_query_exec(int argc, char **argv)
 	}
 	if (dropsel_scan(q.dir, q.kinds, q.range.end, &ds, &cause) != 0)
 		goto fail;
-	if (q.when != NULL && query_when(&q, &ds, &cause) != 0)
-		goto fail;
+	if (q.when != NULL) {
+		if (query_when(&q, &ds, &cause) != 0)
+			goto fail;
+		if (q.list)
+			query_print_spans(&q);
+	}
 	if (q.out != NULL)
 		mo = mergeout_new();
 	if ((n = query_run(&q, &ds, mo, &cause)) == -1)

@@ -398,7 +398,9 @@ promql_parse(const struct promql_body *b, long code, struct promql_json *j,
 	if (promql_object(j, promql_member, &a) != 0 ||
 	    (promql_ws(j), j->p != j->end)) {
 		if (code != 200)
-			*cause = alloc_printf("HTTP status %ld", code);
+			*cause = alloc_printf("HTTP status %ld, not a "
+			    "Prometheus answer; give the server's URL, the "
+			    "part before /api/v1", code);
 		else
 			*cause = alloc_printf("not a query_range answer: "
 			    "%s at byte %zu", j->bad != NULL ? j->bad :

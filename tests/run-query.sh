@@ -249,3 +249,59 @@ query_fails "a bad URL" "give the server's http:// or https:// URL" -d "$store" 
 printf 'not a profile' >"$store/cpu-20240101T001000Z-testhost.pb.gz"
 query_fails "a corrupt window" "$store/cpu-20240101T001000Z-testhost.pb.gz: the profile has" \
     -d "$store" -o "$tmp/q.pb.gz"
+
+# --- Hostile answers: a web server (busybox httpd, a CGI script) answering
+# query_range with what Prometheus never sends. Each gets one line and exit
+# status 1; none crashes, none is read past its cap.
+command -v busybox >/dev/null 2>&1 ||
+    fail "busybox not found: install busybox-static (contrib/install-deps.sh)"
+rm "$store/cpu-20240101T001000Z-testhost.pb.gz"
+www=$tmp/www
+mkdir -p "$www/cgi-bin"
+cat >"$www/cgi-bin/answer" <<'CGI'
+#!/bin/sh
+printf 'Content-Type: application/json\r\n\r\n'
+cat "$(dirname "$0")/../answer.json"
+CGI
+chmod +x "$www/cgi-bin/answer"
+hport=$(free_port)
+busybox httpd -f -p 127.0.0.1:$hport -h "$www" &
+bg_track $!
+n=0
+until port_listening $hport; do
+	[ $n -lt 100 ] || fail "busybox httpd did not listen within 5 s"
+	sleep 0.05
+	n=$((n + 1))
+done
+ok='{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1704067335,"2"]]}]}}'
+# A well-formed answer, served the same way, to show the server works.
+printf '%s' "$ok" >"$www/answer.json"
+window 2 >"$tmp/want"
+query_lists "an answer from busybox httpd" "$tmp/want" -d "$store" \
+    --since 2024-01-01T00:00:00Z --until 2024-01-01T00:10:00Z --when up \
+    --prometheus "http://127.0.0.1:$hport/cgi-bin/answer"
+deep=$(awk 'BEGIN { for (i = 0; i < 100000; i++) printf "["; }')
+for c in \
+    "${ok%???????}|not a query_range answer: an unterminated string at byte" \
+    "$ok garbage|not a query_range answer: the end at byte" \
+    '{"status":"success","warnings":'"$deep"'|values nested too deep' \
+    '{"status":"success","data":{"resultType":"matrix","result":[{"values":[[1e999,"2"]]}]}}|a number' \
+    '{"status":"success","data":{"resultType":"matrix","result":[{"values":[["1704067335","2"]]}]}}|a number at byte' \
+    '{"status":"success","data":{"resultType":"matrix","result":[{"values":[[-5,"2"]]}]}}|a point'"'"'s time' \
+    '{"status":"success","data":{"resultType":"matrix","result":[{"values":[[1704067335,"2x"]]}]}}|a point'"'"'s value' \
+    '{"status":"success","data":{"resultType":"matrix","result":[{"values":[[1704067335,"2\u0000"]]}]}}|a point'"'"'s value' \
+    '{"status":"success","data":{"resultType":"vector","result":[]}}|the answer is a vector, not a matrix' \
+    '{"status":"error","errorType":"x","error":"bad\u0007\n\u001b[31mthing"}|bad? ?[31mthing (HTTP status 200)' \
+    '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":"b\x"}}]}}|a bad escape' \
+    'big|the answer is over 16 MiB'; do
+	answer=${c%|*} want=${c##*|}
+	if [ "$answer" = big ]; then
+		awk 'BEGIN { printf "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[";
+		    for (i = 0; i < 400000; i++) printf "{\"metric\":{},\"values\":[[1704067335,\"2\"]]},";
+		    print "{}]}}" }' >"$www/answer.json"
+	else
+		printf '%s' "$answer" >"$www/answer.json"
+	fi
+	query_fails "hostile: $want" "$want" -d "$store" -l --when up \
+	    --prometheus "http://127.0.0.1:$hport/cgi-bin/answer"
+done

@@ -18,13 +18,6 @@ mkdir "$tmp/out"
 run_profdropd_log "$tmp/log" --duration 5 --rotate 1 --frequency 499 \
     --profiles cpu,offcpu --output-dir "$tmp/out"
 
-# sum_columns FILE: the sums of the columns of FILE's lines.
-sum_columns() {
-	awk '{ for (i = 1; i <= NF; i++) t[i] += $i; if (NF > n) n = NF }
-	    END { for (i = 1; i <= n; i++) printf "%s%.0f", (i > 1 ? " " : ""), t[i]
-		  print "" }' "$1"
-}
-
 for kind in cpu offcpu; do
 	set -- "$tmp"/out/$kind-*.pb.gz
 	[ $# -ge 4 ] || fail "$# $kind windows from a 5 s run with --rotate 1"
@@ -47,6 +40,15 @@ raw_totals "$tmp/cpu.pb.gz" >"$tmp/twice"
 raw_totals "$tmp/cpu.pb.gz" >>"$tmp/twice"
 want=$(sum_columns "$tmp/twice")
 [ "$got" = "$want" ] || fail "a profile merged with itself: $got, not $want"
+
+# More inputs than are merged at once: the windows three times over.
+set -- "$tmp"/out/cpu-*.pb.gz
+"$PROFDROP" merge -o "$tmp/thrice.pb.gz" "$@" "$@" "$@" ||
+    fail "merge of $(($# * 3)) profiles failed"
+got=$(raw_totals "$tmp/thrice.pb.gz")
+want=$(cat "$tmp/cpu.totals" "$tmp/cpu.totals" "$tmp/cpu.totals" | sum_columns)
+echo "$(($# * 3)) profiles merged: $got; their sum: $want"
+[ "$got" = "$want" ] || fail "$(($# * 3)) profiles merged: $got, not $want"
 
 # Refusals: one line that names the file and the problem; no output file.
 cpu=$(ls "$tmp"/out/cpu-*.pb.gz | head -1)

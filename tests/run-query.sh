@@ -32,9 +32,7 @@ done
 sum_totals() {
 	for _st in "$@"; do
 		raw_totals "$_st"
-	done | awk '{ for (i = 1; i <= NF; i++) t[i] += $i; if (NF > n) n = NF }
-	    END { for (i = 1; i <= n; i++) printf "%s%.0f", (i > 1 ? " " : ""), t[i]
-		  print "" }'
+	done | sum_columns
 }
 
 # query_totals WHAT EXPECTED ARGS...: profdrop query ARGS -o, whose totals
@@ -102,17 +100,15 @@ query_totals "run=one" "$(sum_totals $(cat "$tmp/one"))" -d "$drop" --tag run=on
 query_totals "run=two" "$(sum_totals $(cat "$tmp/two"))" -d "$drop" \
     --tag run=two --since -10m --until now
 query_totals "all" "$(sum_totals $(cat "$tmp/one" "$tmp/two"))" -d "$drop"
-want=
-for f in $(cat "$tmp/one" "$tmp/two"); do
-	raw_totals "$f" -tagfocus=pid=$busy_pid
-done >"$tmp/busy.totals"
-want=$(awk '{ for (i = 1; i <= NF; i++) t[i] += $i; if (NF > n) n = NF }
-    END { for (i = 1; i <= n; i++) printf "%s%.0f", (i > 1 ? " " : ""), t[i]
-	  print "" }' "$tmp/busy.totals")
-query_totals "pid=$busy_pid, run=two or one" "$want" -d "$drop" --tag pid=$busy_pid
-query_totals "the second run's hot631" \
-    "$(for f in $(cat "$tmp/two"); do raw_totals "$f" -tagfocus=pid=$busy_pid; done |
-	awk '{ a += $1; b += $2 } END { printf "%.0f %.0f\n", a, b }')" \
+# busy_totals FILE...: hot631's samples in the files, summed.
+busy_totals() {
+	for _bt; do
+		raw_totals "$_bt" -tagfocus=pid=$busy_pid
+	done | sum_columns
+}
+query_totals "pid=$busy_pid, run=two or one" \
+    "$(busy_totals $(cat "$tmp/one" "$tmp/two"))" -d "$drop" --tag pid=$busy_pid
+query_totals "the second run's hot631" "$(busy_totals $(cat "$tmp/two"))" \
     -d "$drop" --tag pid=$busy_pid --tag run=two
 # The files, in the order of their windows, sent/ with the others.
 sort_by_name_time() {
@@ -253,8 +249,6 @@ query_fails "a corrupt window" "$store/cpu-20240101T001000Z-testhost.pb.gz: the 
 # --- Hostile answers: a web server (busybox httpd, a CGI script) answering
 # query_range with what Prometheus never sends. Each gets one line and exit
 # status 1; none crashes, none is read past its cap.
-command -v busybox >/dev/null 2>&1 ||
-    fail "busybox not found: install busybox-static (contrib/install-deps.sh)"
 rm "$store/cpu-20240101T001000Z-testhost.pb.gz"
 www=$tmp/www
 mkdir -p "$www/cgi-bin"
@@ -264,15 +258,8 @@ printf 'Content-Type: application/json\r\n\r\n'
 cat "$(dirname "$0")/../answer.json"
 CGI
 chmod +x "$www/cgi-bin/answer"
-hport=$(free_port)
-busybox httpd -f -p 127.0.0.1:$hport -h "$www" &
-bg_track $!
-n=0
-until port_listening $hport; do
-	[ $n -lt 100 ] || fail "busybox httpd did not listen within 5 s"
-	sleep 0.05
-	n=$((n + 1))
-done
+start_httpd "$www"
+hport=$httpd_port
 ok='{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1704067335,"2"]]}]}}'
 # A well-formed answer, served the same way, to show the server works.
 printf '%s' "$ok" >"$www/answer.json"

@@ -625,3 +625,26 @@ raw_totals() {
 			print ""
 		}' "$tmp/pprof.out"
 }
+
+# sum_columns [FILE]: the sums of the columns of the lines, space-separated.
+sum_columns() {
+	awk '{ for (i = 1; i <= NF; i++) t[i] += $i; if (NF > n) n = NF }
+	    END { for (i = 1; i <= n; i++) printf "%s%.0f", (i > 1 ? " " : ""), t[i]
+		  print "" }' "$@"
+}
+
+# start_httpd DIR: busybox httpd serving DIR (its cgi-bin/ runs) on a free
+# port of 127.0.0.1, listening when this returns; sets httpd_port.
+start_httpd() {
+	command -v busybox >/dev/null 2>&1 ||
+	    fail "busybox not found: install busybox-static (contrib/install-deps.sh)"
+	httpd_port=$(free_port)
+	busybox httpd -f -p 127.0.0.1:$httpd_port -h "$1" &
+	bg_track $!
+	_sh_n=0
+	until port_listening $httpd_port; do
+		[ $_sh_n -lt 100 ] || fail "busybox httpd did not listen within 5 s"
+		sleep 0.05
+		_sh_n=$((_sh_n + 1))
+	done
+}

@@ -257,6 +257,23 @@ promql_object(struct promql_json *j, int (*member)(struct promql_json *,
 	return (0);
 }
 
+/* A list, each element read by item(). Empty lists are fine. */
+static int
+promql_list(struct promql_json *j, int (*item)(struct promql_json *))
+{
+	if (promql_expect(j, '[') != 0)
+		return (promql_fail(j, "a list"));
+	if (promql_expect(j, ']') == 0)
+		return (0);
+	do {
+		if (item(j) != 0)
+			return (-1);
+	} while (promql_expect(j, ',') == 0);
+	if (promql_expect(j, ']') != 0)
+		return (promql_fail(j, "the end of a list"));
+	return (0);
+}
+
 /* [time, "value"]: a true value adds the step that ends at time. */
 static int
 promql_point(struct promql_json *j)
@@ -296,17 +313,13 @@ promql_series_member(struct promql_json *j, const char *key, void *arg)
 {
 	if (strcmp(key, "values") != 0)
 		return (promql_skip(j));
-	if (promql_expect(j, '[') != 0)
-		return (promql_fail(j, "a list of values"));
-	if (promql_expect(j, ']') == 0)
-		return (0);
-	do {
-		if (promql_point(j) != 0)
-			return (-1);
-	} while (promql_expect(j, ',') == 0);
-	if (promql_expect(j, ']') != 0)
-		return (promql_fail(j, "the end of the values"));
-	return (0);
+	return (promql_list(j, promql_point));
+}
+
+static int
+promql_series(struct promql_json *j)
+{
+	return (promql_object(j, promql_series_member, NULL));
 }
 
 struct promql_answer {
@@ -326,17 +339,7 @@ promql_data_member(struct promql_json *j, const char *key, void *arg)
 	if (strcmp(key, "result") != 0)
 		return (promql_skip(j));
 	a->has_result = 1;
-	if (promql_expect(j, '[') != 0)
-		return (promql_fail(j, "a list of series"));
-	if (promql_expect(j, ']') == 0)
-		return (0);
-	do {
-		if (promql_object(j, promql_series_member, NULL) != 0)
-			return (-1);
-	} while (promql_expect(j, ',') == 0);
-	if (promql_expect(j, ']') != 0)
-		return (promql_fail(j, "the end of the series"));
-	return (0);
+	return (promql_list(j, promql_series));
 }
 
 static int

@@ -57,15 +57,8 @@ head -c "\$CONTENT_LENGTH" >"\$f"
 printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nok\n'
 EOF
 chmod +x "$tmp/www/cgi-bin/recv"
-port=$(free_port)
-busybox httpd -f -p 127.0.0.1:$port -h "$tmp/www" &
-bg_track $!
-n=0
-until port_listening $port; do
-	[ $n -lt 100 ] || fail "the receiver did not listen"
-	sleep 0.05
-	n=$((n + 1))
-done
+start_httpd "$tmp/www"
+port=$httpd_port
 
 # The uploader sends what is there, then what appears; a hidden
 # temporary file is never sent.

@@ -614,3 +614,49 @@ hot631_named() {
 		assert_ge "$(trace_count "$tmp/hn")" 1 "$2: samples in $_hn"
 	done
 }
+
+# raw_totals FILE [PPROF-FLAG...]: the total of each sample type of the
+# profile, space-separated, as go tool pprof -raw lists its samples.
+raw_totals() {
+	_rt_f=$1
+	shift
+	gopprof -raw "$@" "$_rt_f" >/dev/null
+	awk '
+		/^Samples:/ { getline; n = NF; on = 1; next }
+		on && /^ *-?[0-9]+( +-?[0-9]+)*: / {
+			split($0, part, ":")
+			split(part[1], v, " ")
+			for (i = 1; i <= n; i++)
+				t[i] += v[i]
+			next
+		}
+		on && /^[A-Z]/ { on = 0 }
+		END {
+			for (i = 1; i <= n; i++)
+				printf "%s%.0f", (i > 1 ? " " : ""), t[i]
+			print ""
+		}' "$tmp/pprof.out"
+}
+
+# sum_columns [FILE]: the sums of the columns of the lines, space-separated.
+sum_columns() {
+	awk '{ for (i = 1; i <= NF; i++) t[i] += $i; if (NF > n) n = NF }
+	    END { for (i = 1; i <= n; i++) printf "%s%.0f", (i > 1 ? " " : ""), t[i]
+		  print "" }' "$@"
+}
+
+# start_httpd DIR: busybox httpd serving DIR (its cgi-bin/ runs) on a free
+# port of 127.0.0.1, listening when this returns; sets httpd_port.
+start_httpd() {
+	command -v busybox >/dev/null 2>&1 ||
+	    fail "busybox not found: install busybox-static (contrib/install-deps.sh)"
+	httpd_port=$(free_port)
+	busybox httpd -f -p 127.0.0.1:$httpd_port -h "$1" &
+	bg_track $!
+	_sh_n=0
+	until port_listening $httpd_port; do
+		[ $_sh_n -lt 100 ] || fail "busybox httpd did not listen within 5 s"
+		sleep 0.05
+		_sh_n=$((_sh_n + 1))
+	done
+}

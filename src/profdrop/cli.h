@@ -18,6 +18,8 @@ extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_collapse_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_flamegraph_entry;
+extern const struct cmd_entry cmd_merge_entry;
+extern const struct cmd_entry cmd_query_entry;
 extern const struct cmd_entry cmd_top_entry;
 
 /* a + b as Go adds int64s, wrapping: pprof's sums, without C's undefined. */
@@ -39,6 +41,29 @@ void		*alloc_zero(size_t, size_t);
 void		*alloc_resize(void *, size_t, size_t);
 char		*alloc_printf(const char *, ...)
 		     __attribute__((format(printf, 1, 2)));
+
+/* cliconf.c */
+char		*cliconf_drop_dir(char **);
+
+/* dropsel.c */
+struct pd_profile;
+struct timespan;
+struct dropsel_file {
+	char		*path;
+	const char	*kind;		/* "cpu", "offcpu", "wall" */
+	int64_t		 named;		/* the window start its name says, ns */
+};
+struct dropsel {
+	struct dropsel_file	*files;	/* by time, then path */
+	size_t			 nfiles;
+};
+int		 dropsel_kinds(const char *, unsigned int *, char **);
+int		 dropsel_scan(const char *, unsigned int, int64_t,
+		     struct dropsel *, char **);
+int		 dropsel_read(const struct dropsel_file *,
+		     const char *const *, size_t, struct pd_profile **,
+		     struct timespan *, char **);
+void		 dropsel_free(struct dropsel *);
 
 /* flame.c */
 enum flame_kind {
@@ -142,6 +167,33 @@ int		 load_sample_index(const char *, const struct pd_profile *,
 		     const char *, const char *);
 int		 load_graph(const char *, char **, size_t, const char *,
 		     struct pd_profile **, struct graph **);
+
+/* mergeout.c */
+struct mergeout;
+struct mergeout	*mergeout_new(void);
+int		 mergeout_add(struct mergeout *, struct pd_profile *,
+		     const char *, char **);
+int		 mergeout_write(struct mergeout *, const char *, char **);
+void		 mergeout_free(struct mergeout *);
+
+/* promql.c */
+int		 promql_when(const char *, const char *,
+		     const struct timespan *, int64_t, struct timespan **,
+		     size_t *, char **);
+
+/* timearg.c */
+struct timespan {
+	int64_t		 start;		/* ns since the epoch */
+	int64_t		 end;		/* past the last ns */
+};
+int64_t		 timearg_now(void);
+int		 timearg_parse(const char *, const char *, int64_t,
+		     int64_t *, char **);
+int		 timearg_duration(const char *, const char *, int64_t *,
+		     char **);
+void		 timearg_format(int64_t, char *, size_t);
+int		 timearg_overlaps(const struct timespan *,
+		     const struct timespan *, size_t);
 
 /* units.c */
 const char	*units_choose(int64_t, int64_t, const char *);

@@ -21,6 +21,8 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_diff_entry,
 	&cmd_flamegraph_entry,
 	&cmd_help_entry,
+	&cmd_merge_entry,
+	&cmd_query_entry,
 	&cmd_top_entry,
 	NULL
 };

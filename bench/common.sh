@@ -100,7 +100,7 @@ timed() {
 }
 
 # profdropd OUT LOG ARGS...: timed profdropd --verbose --foreground ARGS,
-# its stderr in LOG.  Its /proc/PID/stat is read every second (with no
+# its stderr in LOG, its metrics in LOG.prom.  Its /proc/PID/stat is read every second (with no
 # process started but sleep, not to add work for a system-wide profiler);
 # the last reading, in OUT.stat, has the CPU time of the writer children
 # it reaped (cutime + cstime): all of them, as the last window is written
@@ -112,7 +112,8 @@ profdropd() {
 	shift 2
 	rm -f "$tmp/pd.pid" "$_out.symstat"
 	timed "$_out" sh -c 'echo $$ >"$0"; exec "$@"' "$tmp/pd.pid" \
-	    "$tmp/profdropd" --foreground --verbose $pd_args "$@" 2>"$_log" &
+	    "$tmp/profdropd" --foreground --verbose $pd_args \
+	    --metrics-file "$(readlink -f "$_log").prom" "$@" 2>"$_log" &
 	_t=$!
 	while [ ! -s "$tmp/pd.pid" ]; do sleep 0.05; done
 	_p=$(cat "$tmp/pd.pid") _sym=
@@ -160,18 +161,18 @@ symbolizer_cpu() {
 # us_per N SECONDS: microseconds per item.
 us_per() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", n ? s * 1e6 / n : 0 }'; }
 
-# windows LOG: the sums of the window lines of a profdropd --verbose log,
-# "samples kept lost throttled unwound complete truncated failed", then the
-# range (lowest-highest) over the windows after the first (or the only one)
-# of the median and of the p99 unwind time in ns.
+# windows LOG: the daemon's counters from the metrics file it wrote beside
+# LOG, "samples kept lost throttled unwound complete truncated failed", then
+# the range (lowest-highest) over the windows after the first (or the only
+# one) of the median and of the p99 unwind time in ns, from its log.
 windows() {
 	awk '
 	function range(lo, hi) {
 		return lo == hi ? lo : lo "-" hi
 	}
-	/: window: [0-9]+ samples,/ {
-		s += $3; k += $5; l += $7; t += $9
-		u += $13; c += $14; tr += $16; f += $18
+	FILENAME != logfile {
+		v[$1] = $2
+		next
 	}
 	/: unwind time per stack: / {
 		if (++n <= 2) { m0 = m1 = $7; p0 = p1 = $10; next }
@@ -179,9 +180,15 @@ windows() {
 		p0 = $10 < p0 ? $10 : p0; p1 = $10 > p1 ? $10 : p1
 	}
 	END {
-		printf "%d %d %d %d %d %d %d %d %s %s\n", s, k, l, t, u, c, tr, f,
+		c = v["profdrop_unwinds_total{result=\"complete\"}"]
+		tr = v["profdrop_unwinds_total{result=\"truncated\"}"]
+		f = v["profdrop_unwinds_total{result=\"failed\"}"]
+		printf "%d %d %d %d %d %d %d %d %s %s\n",
+		    v["profdrop_samples_total"], v["profdrop_samples_kept_total"],
+		    v["profdrop_lost_records_total"],
+		    v["profdrop_throttles_total"], c + tr + f, c, tr, f,
 		    range(m0, m1), range(p0, p1)
-	}' "$1"
+	}' logfile="$1" "$1.prom" "$1"
 }
 
 # pct A B: A as a percentage of B.

@@ -26,6 +26,17 @@ check_kernel_run() {
 	grep -q "^profdropd: kernel feature: tracing: $_kt\$" "$_kd/daemon.log" ||
 	    fail "$_kn: the daemon did not find tracing at $_kt"
 
+	# Least privilege: read access kept, CAP_CHECKPOINT_RESTORE where the
+	# kernel has it (5.9+).
+	_kc=$(( (1 << 2) | (1 << 19) ))
+	[ "$(cat "$_kd/cap_last_cap")" -lt 40 ] || _kc=$((_kc | (1 << 40)))
+	_kc=$(printf '%016x' $_kc)
+	sed "s/^/$_kn: capabilities kept: /" "$_kd/caps"
+	for _kp in profdropd profdropd-sym; do
+		grep -qx "$_kp $_kc" "$_kd/caps" ||
+		    fail "$_kn: $_kp does not hold exactly $_kc"
+	done
+
 	# Rotation: two windows of each kind, three when the first was cut
 	# short to end on a UTC multiple of the rotation.
 	_kw1=$(ls "$_kd" | grep -c '^cpu-.*\.pb\.gz$' || true)

@@ -5,7 +5,8 @@
 # tests/kemu); it profiles this shell and its children for 8 s in two
 # windows while the 6:3:1 program, the off-CPU program and a burst of
 # short-lived processes run. OUT gets the profiles, the daemon's log,
-# its exit status, the programs' pids and what the off-CPU program says.
+# its exit status, the programs' pids, what the off-CPU program says and
+# the capabilities the daemon and its symbolizer kept.
 out=$1 tests=$2
 shift 2
 mkdir -p "$out"
@@ -18,6 +19,15 @@ while [ ! -e "$out/ready" ]; do sleep 0.1; done
     --duration 8 --output-dir "$out" 2>"$out/daemon.log" &
 pd=$!
 sleep 2
+# What the daemon and its symbolizer kept, once sampling.
+cat /proc/sys/kernel/cap_last_cap >"$out/cap_last_cap"
+for s in /proc/[0-9]*/status; do
+	name=$(sed -n 's/^Name:[[:space:]]*//p' "$s" 2>/dev/null)
+	case $name in
+	profdropd|profdropd-sym)
+		echo "$name $(sed -n 's/^CapEff:[[:space:]]*//p' "$s")" ;;
+	esac
+done >"$out/caps"
 i=0
 while [ $i -lt 30 ]; do
 	"$tests/shortlived" 60

@@ -9,7 +9,8 @@ require_perf_events
 
 start_busy 60
 
-# Made when missing, for the group asked.
+# Made when missing, for the group asked: setgid, so that its files take
+# the group (the writers, with no capability, could not give it).
 group=$(getent group 65534 | cut -d: -f1)
 [ -n "$group" ] || fail "no group with gid 65534 (nogroup) to give the directory to"
 out=$tmp/made/drops
@@ -17,8 +18,8 @@ mkdir "$tmp/made"
 (umask 077 && run_profdropd_log "$tmp/made.log" --pid $busy_pid \
     --profiles cpu --rotate 1 --duration 2 --group "$group" --output-dir "$out")
 echo "made: $(stat -c '%A %G' "$out") $out"
-[ "$(stat -c '%a %G' "$out")" = "750 $group" ] ||
-    fail "$out is $(stat -c '%a %G' "$out"), not 750 $group"
+[ "$(stat -c '%a %G' "$out")" = "2750 $group" ] ||
+    fail "$out is $(stat -c '%a %G' "$out"), not 2750 $group"
 n=0
 for f in $(profiles "$out"); do
 	echo "made: $(stat -c '%A %G' "$out/$f") $f"

@@ -15,7 +15,9 @@ rotate = 1
 log-level = info
 CONF
 start_busy 30
-start_sampling "$tmp/log" --pid $busy_pid -c "$conf"
+# Not start_sampling: its --metrics-file would win over the file's.
+start_profdropd --pid $busy_pid -c "$conf" 2>"$tmp/log"
+wait_sampling $pd_pid
 sleep 1
 
 # hup_says PATTERN WHAT: send SIGHUP and wait for the log to say PATTERN.

@@ -58,7 +58,8 @@ dropdir_hostname(char *host, size_t size)
 static int
 dropdir_temp(struct dropdir *dd, char *name, size_t size)
 {
-	int	 fd, error;
+	struct stat	 st;
+	int		 fd, error;
 
 	do {
 		snprintf(name, size, ".profdrop-%ld-%u.tmp", (long)getpid(),
@@ -68,8 +69,10 @@ dropdir_temp(struct dropdir *dd, char *name, size_t size)
 	} while (fd == -1 && errno == EEXIST);
 	if (fd == -1)
 		return (-1);
+	/* The directory's setgid bit gave the group: writers cannot chown. */
 	if (fchmod(fd, DROPDIR_FILE_MODE) != 0 || (dd->group != (gid_t)-1 &&
-	    fchown(fd, -1, dd->group) != 0)) {
+	    (fstat(fd, &st) != 0 || (st.st_gid != dd->group &&
+	    fchown(fd, -1, dd->group) != 0)))) {
 		error = errno;
 		close(fd);
 		unlinkat(dd->fd, name, 0);
@@ -200,7 +203,8 @@ dropdir_clean(struct dropdir *dd)
 static int
 dropdir_mkdir(struct dropdir *dd, const char *dir, char **cause)
 {
-	int	 made = 0;
+	struct stat	 st;
+	int		 made = 0;
 
 	dd->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dd->fd == -1 && errno == ENOENT) {
@@ -224,7 +228,10 @@ dropdir_mkdir(struct dropdir *dd, const char *dir, char **cause)
 		    strerror(errno));
 		return (-1);
 	}
-	if (dd->group != (gid_t)-1 && fchown(dd->fd, -1, dd->group) != 0) {
+	/* Setgid: files made in it take the group, as their writers can't. */
+	if (dd->group != (gid_t)-1 && (fchown(dd->fd, -1, dd->group) != 0 ||
+	    fstat(dd->fd, &st) != 0 ||
+	    fchmod(dd->fd, (st.st_mode & 07777) | S_ISGID) != 0)) {
 		xasprintf(cause, "--output-dir %s: giving it to --group %ld: "
 		    "%s", dir, (long)dd->group, strerror(errno));
 		return (-1);

@@ -93,7 +93,9 @@ assert_near "$(removed "$tmp/count.log")" $((written + 1 - 3)) 0 \
 # go; the oldest first.
 out=$tmp/bytes
 mkdir -p "$out/sent" "$out/failed"
-head -c 102400 /dev/zero >"$out/sent/spool.db"
+# 102 KiB + the 2 KiB one: its first KiB of new profiles, however few
+# samples they hold, passes 105 KiB.
+head -c 104448 /dev/zero >"$out/sent/spool.db"
 big=$(planted "$out/failed" '2 hours ago' 51200)
 mid=$(planted "$out" '1 hour ago' 2048)
 run_profdropd_log "$tmp/bytes.log" --pid $busy_pid --profiles cpu \

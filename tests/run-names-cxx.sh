@@ -2,7 +2,8 @@
 # C++ names come out demangled, inlined frames too: a class template
 # method, a lambda called through std::function and std::sort's templates
 # each have their share of the time, no function name is left mangled, and
-# the mangled name is kept as the function's system name.
+# the mangled name is kept as the function's system name. Inlined frames
+# whose DWARF has no linkage name get their full names too.
 . "$(dirname "$0")/test-subr.sh"
 require_perf_events
 
@@ -36,3 +37,39 @@ echo "functions named _Z...: $(echo "$mangled_names" | grep -c . || true)"
 sys=$(awk -F '\t' -v n="$method" '$1 == n { print $2 }' "$tmp/functions")
 echo "system name of $method: $sys"
 [ "$sys" = $mangled ] || fail "system name of $method is '$sys', not $mangled"
+
+# Inlined frames without linkage names in the DWARF (GCC leaves them out
+# of std::sort's instances over a plain function's lambda and of the
+# lambda's operator()) are named in full all the same, as their
+# out-of-line copies would be: the lambda as the compiler mangles it in
+# the symbols of std::sort's out-of-line parts, read back by c++filt.
+closure='shapes::sort_many(std::vector<int, std::allocator<int> >&, unsigned int)::{lambda(int, int)#1}'
+nm -C "$top_builddir/tests/cxx" | grep -qF "$closure" ||
+    fail "no symbol of tests/cxx names $closure"
+call="$closure::operator()(int, int) const"
+start_program "$top_builddir/tests/cxx" $((secs + 5))
+mkdir "$tmp/sort"
+run_profdropd_log "$tmp/sort.log" --pid $prog_pid --frequency $hz \
+    --duration $secs --output-dir "$tmp/sort"
+stop_program
+p=$tmp/sort/$(profiles "$tmp/sort")
+raw_traces "$p" >"$tmp/sort.traces"
+raw_functions "$p" >"$tmp/sort.functions"
+echo "tests/cxx: $(trace_count "$tmp/sort.traces") samples"
+assert_ge "$(trace_share "$tmp/sort.traces" traces_with \
+    "shapes::sort_many\(.*")" 25 "% of samples in shapes::sort_many"
+# The lambda is called from std::__unguarded_partition, itself inlined.
+esc=$(printf '%s\n' "$call" | sed 's/[][\.*^$(){}+?|]/\\&/g')
+assert_ge "$(trace_share "$tmp/sort.traces" traces_with "$esc \(inline\)" \
+    'std::__unguarded_partition<.*\(inline\)')" 3 \
+    "% of samples in $call inlined into std::__unguarded_partition"
+short=$(cut -f1 "$tmp/sort.functions" |
+    grep -E '^(operator|[_a-z][_a-z0-9]*<)' || true)
+echo "functions without their scope: $(echo "$short" | grep -c . || true)"
+[ -z "$short" ] || fail "short names: $(echo "$short" | head -3)"
+
+# go tool pprof reads the same names.
+require_go_pprof
+n=$(gopprof -traces "$p" | grep -cF "$call (inline)" || true)
+echo "go tool pprof -traces: $n frames of $call"
+[ "$n" -gt 0 ] || fail "go tool pprof -traces shows no $call"

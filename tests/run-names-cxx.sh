@@ -73,3 +73,11 @@ require_go_pprof
 n=$(gopprof -traces "$p" | grep -cF "$call (inline)" || true)
 echo "go tool pprof -traces: $n frames of $call"
 [ "$n" -gt 0 ] || fail "go tool pprof -traces shows no $call"
+
+# A profile of one process is named after its executable, not after the
+# kernel that off-CPU and wall stacks begin in: go tool pprof's "File:".
+for f in "$tmp"/sort/*.pb.gz; do
+	file=$(gopprof -top "$f" | sed -n 's/^File: //p')
+	echo "$(basename "$f"): File: $file"
+	[ "$file" = cxx ] || fail "$(basename "$f") is named '$file', not cxx"
+done

@@ -12,29 +12,36 @@ method='ns::Type<double>::method(int)'
 mangled=_ZN2ns4TypeIdE6methodEi
 lambda='main::{lambda(int)#1}::operator()(int) const'
 
-start_program "$top_builddir/tests/names-cxx" $((secs + 5))
-mkdir "$tmp/out"
-run_profdropd_log "$tmp/log" --pid $prog_pid --frequency $hz \
-    --duration $secs --output-dir "$tmp/out"
-stop_program
-p=$tmp/out/$(profiles "$tmp/out")
-raw_traces "$p" >"$tmp/traces"
-raw_functions "$p" >"$tmp/functions"
-echo "$(trace_count "$tmp/traces") samples, $(wc -l <"$tmp/functions") functions"
+# profile PROGRAM NAME: profile tests/PROGRAM into $tmp/NAME/; $p is its
+# CPU profile, $tmp/NAME.traces and $tmp/NAME.functions what it holds.
+profile() {
+	start_program "$top_builddir/tests/$1" $((secs + 5))
+	mkdir "$tmp/$2"
+	run_profdropd_log "$tmp/$2.log" --pid $prog_pid --frequency $hz \
+	    --duration $secs --output-dir "$tmp/$2"
+	stop_program
+	p=$tmp/$2/$(profiles "$tmp/$2")
+	raw_traces "$p" >"$tmp/$2.traces"
+	raw_functions "$p" >"$tmp/$2.functions"
+	echo "tests/$1: $(trace_count "$tmp/$2.traces") samples," \
+	    "$(wc -l <"$tmp/$2.functions") functions"
+}
+
+profile names-cxx out
 
 # Program design: about 1/2, 1/4 and 1/4 of the time.
-assert_ge "$(trace_share "$tmp/traces" traces_with_frame "$method")" 25 \
+assert_ge "$(trace_share "$tmp/out.traces" traces_with_frame "$method")" 25 \
     "% of samples in $method"
-assert_ge "$(trace_share "$tmp/traces" traces_with_frame "$lambda")" 8 \
+assert_ge "$(trace_share "$tmp/out.traces" traces_with_frame "$lambda")" 8 \
     "% of samples in $lambda"
-assert_ge "$(trace_share "$tmp/traces" traces_with 'void std::__introsort_loop<.*')" 8 \
+assert_ge "$(trace_share "$tmp/out.traces" traces_with 'void std::__introsort_loop<.*')" 8 \
     "% of samples in std::__introsort_loop"
 
-mangled_names=$(awk -F '\t' '$1 ~ /^_Z/ { print $1 }' "$tmp/functions")
+mangled_names=$(awk -F '\t' '$1 ~ /^_Z/ { print $1 }' "$tmp/out.functions")
 echo "functions named _Z...: $(echo "$mangled_names" | grep -c . || true)"
 [ -z "$mangled_names" ] ||
     fail "mangled function names: $(echo "$mangled_names" | head -3)"
-sys=$(awk -F '\t' -v n="$method" '$1 == n { print $2 }' "$tmp/functions")
+sys=$(awk -F '\t' -v n="$method" '$1 == n { print $2 }' "$tmp/out.functions")
 echo "system name of $method: $sys"
 [ "$sys" = $mangled ] || fail "system name of $method is '$sys', not $mangled"
 
@@ -47,22 +54,15 @@ closure='shapes::sort_many(std::vector<int, std::allocator<int> >&, unsigned int
 nm -C "$top_builddir/tests/cxx" | grep -qF "$closure" ||
     fail "no symbol of tests/cxx names $closure"
 call="$closure::operator()(int, int) const"
-start_program "$top_builddir/tests/cxx" $((secs + 5))
-mkdir "$tmp/sort"
-run_profdropd_log "$tmp/sort.log" --pid $prog_pid --frequency $hz \
-    --duration $secs --output-dir "$tmp/sort"
-stop_program
-p=$tmp/sort/$(profiles "$tmp/sort")
-raw_traces "$p" >"$tmp/sort.traces"
-raw_functions "$p" >"$tmp/sort.functions"
-echo "tests/cxx: $(trace_count "$tmp/sort.traces") samples"
+profile cxx sort
 assert_ge "$(trace_share "$tmp/sort.traces" traces_with \
     "shapes::sort_many\(.*")" 25 "% of samples in shapes::sort_many"
 # The lambda is called from std::__unguarded_partition, itself inlined.
-esc=$(printf '%s\n' "$call" | sed 's/[][\.*^$(){}+?|]/\\&/g')
-assert_ge "$(trace_share "$tmp/sort.traces" traces_with "$esc \(inline\)" \
-    'std::__unguarded_partition<.*\(inline\)')" 3 \
-    "% of samples in $call inlined into std::__unguarded_partition"
+traces_with "$tmp/sort.traces" 'std::__unguarded_partition<.*\(inline\)' \
+    >"$tmp/partition.traces"
+assert_ge "$(trace_share "$tmp/partition.traces" traces_with_frame \
+    "$call (inline)")" 5 \
+    "% of std::__unguarded_partition's samples in $call inlined into it"
 short=$(cut -f1 "$tmp/sort.functions" |
     grep -E '^(operator|[_a-z][_a-z0-9]*<)' || true)
 echo "functions without their scope: $(echo "$short" | grep -c . || true)"

@@ -127,6 +127,48 @@ export_mapping(struct export *w, struct dso *d)
 	return (id->id);
 }
 
+/* Narrow *arg, NO_PID at first, to the pid of every sample, or SEVERAL. */
+#define NO_PID		((pid_t)-2)
+#define SEVERAL		((pid_t)-1)
+static void
+export_one_pid(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
+    size_t n, const int64_t *values, void *arg)
+{
+	pid_t	*only = arg;
+
+	if (*only == NO_PID)
+		*only = pid;
+	else if (*only != pid)
+		*only = SEVERAL;
+}
+
+/*
+ * A profile of one process lists its executable first: readers name the
+ * profile after mapping 1 (go tool pprof's "File:" line), which would
+ * otherwise be whatever the first sample's leaf is in, often the kernel.
+ * The executable is /proc/PID/exe if known, else the lowest file mapped.
+ */
+static void
+export_main_mapping(struct export *w)
+{
+	struct proc	*p;
+	struct dso	*d;
+	pid_t		 only = NO_PID;
+	size_t		 i;
+
+	stacks_foreach(w->src->stacks, export_one_pid, &only);
+	if (only < 0 || (p = proc_find(w->src->procs, only)) == NULL)
+		return;
+	for (i = 0; i < p->nmaps; i++) {
+		d = p->maps[i].dso;
+		if (d != NULL && d->kind == DSO_FILE &&
+		    (p->exe == NULL || strcmp(d->name, p->exe) == 0)) {
+			export_mapping(w, d);
+			return;
+		}
+	}
+}
+
 /* What the kernel's symbol table says of a kernel address. */
 static void
 name_kernel(const struct kallsyms *ks, uint64_t addr, struct symbol_info *info,
@@ -350,6 +392,7 @@ export_build(const struct export_source *src, struct pd_names *names)
 	htable_init(&w.locations, 4096);
 	htable_init(&w.mappings, 256);
 	htable_init(&w.asked, 256);
+	export_main_mapping(&w);
 	export_prefetch(&w);
 	stacks_foreach(src->stacks, export_sample, &w);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

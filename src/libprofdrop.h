@@ -499,6 +499,23 @@ struct perfmaps	*perfmap_new(void);
 const char	*perfmap_lookup(struct perfmaps *, pid_t, uint64_t);
 void		 perfmap_free(struct perfmaps *);
 
+/*
+ * libiberty's demanglers. Its header drags in libiberty.h, whose xmalloc
+ * family clashes with ours, so the flags and functions are declared here
+ * as demangle.h has them.
+ */
+#define DMGL_PARAMS	(1 << 0)
+#define DMGL_ANSI	(1 << 1)
+char	*cplus_demangle_v3(const char *, int);
+#ifdef HAVE_RUST_DEMANGLE
+char	*rust_demangle(const char *, int);
+#endif
+
+/* dwarfname.c, for the files that include libdw.h (Dwarf_Die is unnamed) */
+#ifdef _LIBDW_H
+char		*dwarfname_function(Dwarf_Die *);
+#endif
+
 /* symbols.c */
 void		 symbols_init(const struct pd_config *);
 int		 symbols_open(struct dso *);

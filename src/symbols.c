@@ -20,18 +20,6 @@
 
 #include "libprofdrop.h"
 
-/*
- * libiberty's demanglers. Its header drags in libiberty.h, whose xmalloc
- * family clashes with ours, so the flags and functions are declared here
- * as demangle.h has them.
- */
-#define DMGL_PARAMS	(1 << 0)
-#define DMGL_ANSI	(1 << 1)
-char	*cplus_demangle_v3(const char *, int);
-#ifdef HAVE_RUST_DEMANGLE
-char	*rust_demangle(const char *, int);
-#endif
-
 #define SYMBOLS_MAX_DEPTH	64	/* DWARF scopes searched per address */
 
 /* A function symbol at a module address, named by its symbol index. */
@@ -55,7 +43,7 @@ struct symbols {
 
 struct symbols_name {
 	struct hnode		 node;
-	const char		*raw;
+	const void		*key;
 	char			 display[];
 };
 
@@ -385,6 +373,35 @@ symbols_symbol(struct symbols *s, GElf_Addr addr)
 	    NULL, NULL));
 }
 
+/* A display name kept for key (a raw name, or a DIE), or NULL. */
+static const char *
+symbols_name_find(struct symbols *s, const void *key)
+{
+	struct symbols_name	*sn;
+	struct hnode		*n;
+	uint64_t		 h = hash_bytes(&key, sizeof key, 0);
+
+	for (n = htable_find(&s->names, h); n != NULL; n = htable_next_same(n)) {
+		sn = container_of(n, struct symbols_name, node);
+		if (sn->key == key)
+			return (sn->display);
+	}
+	return (NULL);
+}
+
+static const char *
+symbols_name_keep(struct symbols *s, const void *key, const char *display)
+{
+	struct symbols_name	*sn;
+	size_t			 len = strlen(display);
+
+	sn = xmalloc(sizeof *sn + len + 1);
+	sn->key = key;
+	memcpy(sn->display, display, len + 1);
+	htable_insert(&s->names, &sn->node, hash_bytes(&key, sizeof key, 0));
+	return (sn->display);
+}
+
 /*
  * The name to show for a raw symbol: demangled (C++, Rust legacy without
  * its hash, Rust v0) and without a symbol version ("read@@GLIBC_2.2.5").
@@ -393,22 +410,15 @@ symbols_symbol(struct symbols *s, GElf_Addr addr)
 static const char *
 symbols_function(struct symbols *s, const char *raw)
 {
-	struct symbols_name	*sn;
-	struct hnode		*n;
-	const char		*at;
-	char			*plain, *demangled = NULL;
-	uint64_t		 h;
-	size_t			 len;
+	const char	*at, *kept;
+	char		*plain, *demangled = NULL;
+	size_t		 len;
 
 	at = strchr(raw, '@');
 	if ((at == NULL || at == raw) && raw[0] != '_')
 		return (raw);
-	h = hash_bytes(&raw, sizeof raw, 0);
-	for (n = htable_find(&s->names, h); n != NULL; n = htable_next_same(n)) {
-		sn = container_of(n, struct symbols_name, node);
-		if (sn->raw == raw)
-			return (sn->display);
-	}
+	if ((kept = symbols_name_find(s, raw)) != NULL)
+		return (kept);
 	len = at != NULL && at != raw ? (size_t)(at - raw) : strlen(raw);
 	plain = xmalloc(len + 1);
 	memcpy(plain, raw, len);
@@ -422,17 +432,10 @@ symbols_function(struct symbols *s, const char *raw)
 			demangled = cplus_demangle_v3(plain,
 			    DMGL_PARAMS | DMGL_ANSI);
 	}
-	if (demangled != NULL) {
-		free(plain);
-		plain = demangled;
-		len = strlen(plain);
-	}
-	sn = xmalloc(sizeof *sn + len + 1);
-	sn->raw = raw;
-	memcpy(sn->display, plain, len + 1);
+	kept = symbols_name_keep(s, raw, demangled != NULL ? demangled : plain);
+	free(demangled);
 	free(plain);
-	htable_insert(&s->names, &sn->node, h);
-	return (sn->display);
+	return (kept);
 }
 
 /*
@@ -440,8 +443,8 @@ symbols_function(struct symbols *s, const char *raw)
  * last slot: the outermost function is kept, middle inlines are dropped.
  */
 static void
-symbols_add(struct symbols *s, struct symbol_info *info, const char *name,
-    const char *file, int line, int start_line)
+symbols_add(struct symbol_info *info, const char *system_name,
+    const char *function, const char *file, int line, int start_line)
 {
 	struct symbol_line	*sl;
 
@@ -449,16 +452,16 @@ symbols_add(struct symbols *s, struct symbol_info *info, const char *name,
 		sl = &info->lines[info->nlines++];
 	else
 		sl = &info->lines[PROFDROP_MAX_LINES - 1];
-	sl->system_name = name;
-	sl->function = name != NULL ? symbols_function(s, name) : NULL;
+	sl->system_name = system_name;
+	sl->function = function;
 	sl->file = file;
 	sl->line = line;
 	sl->start_line = start_line;
 }
 
-/* The raw (linkage) name of a function DIE, through abstract origins. */
+/* The linkage name of a function DIE, through abstract origins. */
 static const char *
-symbols_die_name(Dwarf_Die *die)
+symbols_die_linkage(Dwarf_Die *die)
 {
 	Dwarf_Attribute	 attr;
 	const char	*name;
@@ -466,10 +469,39 @@ symbols_die_name(Dwarf_Die *die)
 	if ((name = dwarf_formstring(dwarf_attr_integrate(die,
 	    DW_AT_linkage_name, &attr))) != NULL)
 		return (name);
-	if ((name = dwarf_formstring(dwarf_attr_integrate(die,
-	    DW_AT_MIPS_linkage_name, &attr))) != NULL)
-		return (name);
-	return (dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr)));
+	return (dwarf_formstring(dwarf_attr_integrate(die,
+	    DW_AT_MIPS_linkage_name, &attr)));
+}
+
+/*
+ * The name of an inlined function: demangled from its linkage name; else,
+ * as GCC leaves that out around lambdas, built from its DIE's parents
+ * (once per DIE, kept with the file: keyed by the DIE's first byte, where
+ * no string starts); else its short name.
+ */
+static void
+symbols_add_inline(struct symbols *s, struct symbol_info *info,
+    Dwarf_Die *die, const char *file, int line, int start_line)
+{
+	Dwarf_Attribute	 attr;
+	const char	*name, *built;
+	char		*full;
+
+	if ((name = symbols_die_linkage(die)) != NULL) {
+		symbols_add(info, name, symbols_function(s, name), file, line,
+		    start_line);
+		return;
+	}
+	if ((built = symbols_name_find(s, die->addr)) == NULL) {
+		full = dwarfname_function(die);
+		built = symbols_name_keep(s, die->addr, full != NULL ? full :
+		    "");
+		free(full);
+	}
+	if (*built == '\0')
+		built = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name,
+		    &attr));
+	symbols_add(info, built, built, file, line, start_line);
 }
 
 static int
@@ -553,14 +585,17 @@ symbols_scopes(struct symbols *s, Dwarf_Addr addr, const char *symname,
 		if (tag != DW_TAG_inlined_subroutine &&
 		    tag != DW_TAG_subprogram && tag != DW_TAG_entry_point)
 			continue;
-		name = symbols_die_name(&chain[n]);
-		if (tag != DW_TAG_inlined_subroutine && symname != NULL)
-			name = symname;
 		if (dwarf_decl_line(&chain[n], &decl) != 0)
 			decl = 0;
-		symbols_add(s, info, name, file, line, decl);
-		if (tag != DW_TAG_inlined_subroutine)
+		if (tag != DW_TAG_inlined_subroutine) {
+			if ((name = symname) == NULL &&
+			    (name = symbols_die_linkage(&chain[n])) == NULL)
+				name = dwarf_diename(&chain[n]);
+			symbols_add(info, name, name != NULL ?
+			    symbols_function(s, name) : NULL, file, line, decl);
 			break;
+		}
+		symbols_add_inline(s, info, &chain[n], file, line, decl);
 		file = NULL;
 		if (files != NULL && dwarf_formudata(dwarf_attr(&chain[n],
 		    DW_AT_call_file, &attr), &idx) == 0)
@@ -602,5 +637,6 @@ symbols_lookup(struct dso *dso, uint64_t addr, struct symbol_info *info)
 		line = 0;
 	symbols_scopes(s, maddr, name, file, line, info);
 	if (info->nlines == 0 && (name != NULL || file != NULL))
-		symbols_add(s, info, name, file, line, 0);
+		symbols_add(info, name, name != NULL ?
+		    symbols_function(s, name) : NULL, file, line, 0);
 }

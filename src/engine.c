@@ -351,7 +351,9 @@ pd_engine_open(const struct pd_config *cfg, char **cause)
 	e->framer.procs = e->procs;
 	e->framer.unwinder = e->unwinder;
 	e->framer.counters = &e->counters;
-	if ((e->kallsyms = kallsyms_load(&why)) == NULL) {
+	/* With user space only, no frame is the kernel's. */
+	if (!e->features.user_only &&
+	    (e->kallsyms = kallsyms_load(&why)) == NULL) {
 		log_warnx("kernel frames will be unnamed: %s", why);
 		free(why);
 	}

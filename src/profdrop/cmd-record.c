@@ -101,7 +101,10 @@ record_path(const char *out, const char *kind, int only)
 	return (alloc_printf("%.*s.%s%s", (int)(dot - out), out, kind, dot));
 }
 
-/* Create the files now: a path that cannot be written stops us early. */
+/*
+ * Create the files once the events are open, before the command runs: a
+ * path that cannot be written stops the capture before it starts.
+ */
 static int
 record_open_files(struct record *r, char **cause)
 {
@@ -326,9 +329,13 @@ cmd_record_exec(int argc, char **argv)
 		free(cause);
 		return (2);
 	}
-	if (record_open_files(&r, &cause) != 0 ||
-	    record_start(&r, argv + optind, &cause) != 0)
+	if (record_start(&r, argv + optind, &cause) != 0)
 		goto fail;
+	if (record_open_files(&r, &cause) != 0) {
+		if (r.has_cmd)
+			command_abandon(&r.cmd);
+		goto fail;
+	}
 	record_signals();
 	start = record_clock(CLOCK_MONOTONIC);
 	start_real = record_clock(CLOCK_REALTIME);

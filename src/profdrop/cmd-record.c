@@ -192,17 +192,19 @@ record_write(struct record *r, int64_t start_real, int64_t duration,
 		if (r->paths[kind] == NULL)
 			continue;
 		why = NULL;
-		if ((p = pd_window_profile(w, kind, NULL, &why)) == NULL ||
-		    pd_pprof_write(p, r->fds[kind], &why) != 0 ||
-		    close(r->fds[kind]) != 0) {
-			if (why == NULL)
-				why = alloc_printf("%s", strerror(errno));
-			*cause = alloc_printf("%s: %s", r->paths[kind], why);
-			free(why);
+		p = pd_window_profile(w, kind, NULL, &why);
+		if (p == NULL || pd_pprof_write(p, r->fds[kind], &why) != 0)
+			rc = -1;
+		pd_pprof_free(p);
+		if (close(r->fds[kind]) != 0 && rc == 0) {
+			why = alloc_printf("%s", strerror(errno));
 			rc = -1;
 		}
 		r->fds[kind] = -1;
-		pd_pprof_free(p);
+		if (rc != 0) {
+			*cause = alloc_printf("%s: %s", r->paths[kind], why);
+			free(why);
+		}
 	}
 	pd_window_free(w);
 	return (rc);

@@ -123,6 +123,23 @@ wait_exit $rec 10
 [ -s "$tmp/int.pb.gz" ] || fail "SIGINT: no profile written"
 gopprof -raw "$tmp/int.pb.gz" >/dev/null
 
+# SIGINT to profdrop alone ends the capture of a command, which runs on:
+# its status still comes back once it exits.
+"$PROFDROP" record -o "$tmp/intcmd.pb.gz" -- "$FORKER" 3000 0 5 \
+    2>"$tmp/intcmd.err" &
+rec=$!
+bg_track $rec
+sleep 1
+kill -INT $rec
+wait_exit $rec 30
+cat "$tmp/intcmd.err"
+[ $exit_rc = 5 ] || fail "SIGINT, then the command's exit: $exit_rc, not 5"
+set -- $(raw_totals "$tmp/intcmd.pb.gz")
+assert_le "$2" 2000000000 "SIGINT after 1 s: cpu ns of a 3 s command"
+trace_lines "$tmp/intcmd.pb.gz" >"$tmp/traces"
+traces_leaf "$tmp/traces" parent_burn >"$tmp/burn"
+assert_ge "$(trace_count "$tmp/burn")" 1 "SIGINT: samples in parent_burn"
+
 # Bad input: one message, exit 2 for usage, 1 for the capture; nothing runs.
 bad() {
 	_b_want=$1 _b_rc=$2

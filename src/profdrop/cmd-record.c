@@ -25,7 +25,7 @@ static int	cmd_record_exec(int, char **);
 
 const struct cmd_entry cmd_record_entry = {
 	"record",
-	"[-F hz] [-d duration] [--label key=value] [--profiles list] "
+	"[-F hz] [-d duration] [--label key=value] [--profiles types] "
 	    "-o file {-p pid[,pid...] | [--] command [argument ...]}",
 	"profile running processes, or a command from start to exit",
 	cmd_record_exec

@@ -1,6 +1,6 @@
 /*
- * libprofdrop: the profiling engine the daemon (and, later, `profdrop
- * record`) drives, and the pprof profile model every reader uses.
+ * libprofdrop: the profiling engine the daemon and `profdrop record`
+ * drive, and the pprof profile model every reader uses.
  */
 #ifndef PROFDROP_H
 #define PROFDROP_H
@@ -36,6 +36,11 @@ struct pd_config {
 	int		 use_cycles;	/* hardware cycles, not cpu-clock */
 	pid_t		*pids;		/* only these and their children */
 	size_t		 npids;
+	/*
+	 * A command started for this capture, also in pids: where per-CPU
+	 * events are refused, its own events follow it and what it starts.
+	 */
+	pid_t		 command;
 	enum pd_unwind	 unwind;
 	unsigned int	 stack_size;	/* bytes of user stack per sample */
 	size_t		 unwind_memory;	/* cap on unwind tables, bytes */

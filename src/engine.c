@@ -215,7 +215,13 @@ engine_want_offcpu(struct pd_engine *e, struct switch_format *sf,
 
 	if (!(e->profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)))
 		return (0);
-	if (engine_sched_switch(e, sf, &why) == 0 &&
+	/* What refuses per-CPU events refuses tracepoint data too. */
+	if (e->features.task != 0)
+		xasprintf(&why, "off-CPU and wall profiles need the data of "
+		    "the sched:sched_switch tracepoint, which only root, "
+		    "CAP_PERFMON (Linux 5.8+) or kernel.perf_event_paranoid "
+		    "-1 may read; record with --profiles cpu");
+	else if (engine_sched_switch(e, sf, &why) == 0 &&
 	    engine_try_offcpu(e, sf, &why) == 0)
 		return (0);
 	if (e->cfg->profiles_asked) {
@@ -351,7 +357,9 @@ pd_engine_open(const struct pd_config *cfg, char **cause)
 	e->framer.procs = e->procs;
 	e->framer.unwinder = e->unwinder;
 	e->framer.counters = &e->counters;
-	if ((e->kallsyms = kallsyms_load(&why)) == NULL) {
+	/* With user space only, no frame is the kernel's. */
+	if (!e->features.user_only &&
+	    (e->kallsyms = kallsyms_load(&why)) == NULL) {
 		log_warnx("kernel frames will be unnamed: %s", why);
 		free(why);
 	}

@@ -98,6 +98,7 @@ kernel_features_init(struct features *f, const struct pd_config *cfg)
 	/* --unwind fp asks for no copies; dwarf insists on them. */
 	if (cfg->unwind != PD_UNWIND_AUTO)
 		f->user_stacks = cfg->unwind == PD_UNWIND_DWARF;
+	f->command = cfg->command;
 	f->no_tracefs = getenv("PROFDROP_TEST_NO_TRACEFS") != NULL;
 	f->no_debug_frame = getenv("PROFDROP_TEST_NO_DEBUG_FRAME") != NULL;
 	if ((env = getenv("PROFDROP_TEST_MAX_UNWIND_SPACES")) != NULL)
@@ -191,7 +192,7 @@ kernel_online_cpus(int *cpus, int max)
 }
 
 static char *
-kernel_explain(int error)
+kernel_explain(const struct features *f, int error)
 {
 	char	*msg;
 	int	 paranoid = 2;
@@ -206,8 +207,18 @@ kernel_explain(int error)
 			    "kernel.perf_event_paranoid is %d, which on Debian "
 			    "and Ubuntu kernels refuses perf events to all but "
 			    "root, CAP_PERFMON (Linux 5.8+) or CAP_SYS_ADMIN; "
-			    "run profdropd as root, or allow it with sysctl -w "
-			    "kernel.perf_event_paranoid=0", strerror(error),
+			    "run as root, or allow it with sysctl -w "
+			    "kernel.perf_event_paranoid=%d", strerror(error),
+			    paranoid, f->command != 0 ? 2 : 0);
+			break;
+		}
+		if (f->task != 0) {
+			xasprintf(&msg, "perf_event_open: %s: even the "
+			    "command's own events are refused "
+			    "(kernel.perf_event_paranoid is %d; a user may "
+			    "profile a command of their own up to 2, and not "
+			    "one that gains privileges, such as a set-user-ID "
+			    "program); run as root", strerror(error),
 			    paranoid);
 			break;
 		}
@@ -247,8 +258,8 @@ kernel_perf_event_open(struct perf_attr *attr, pid_t pid, int cpu,
 }
 
 /*
- * Open attr system-wide on one CPU, closed on exec either way; a refusal
- * is explained in *cause (when not NULL).
+ * Open attr on one CPU, system-wide or for the task followed, closed on
+ * exec either way; a refusal is explained in *cause (when not NULL).
  */
 int
 kernel_event_open(const struct features *f, struct perf_attr *attr,
@@ -256,15 +267,49 @@ kernel_event_open(const struct features *f, struct perf_attr *attr,
 {
 	int	 fd;
 
-	fd = kernel_perf_event_open(attr, -1, cpu, f->cloexec ?
-	    PERF_FLAG_FD_CLOEXEC : 0);
+	/* Its children's events write into this event's ring. */
+	if (f->task != 0)
+		attr->flags |= PERF_ATTR_INHERIT;
+	if (f->user_only)
+		attr->flags |= PERF_ATTR_EXCLUDE_KERNEL |
+		    PERF_ATTR_EXCLUDE_CALLCHAIN_KERNEL;
+	fd = kernel_perf_event_open(attr, f->task != 0 ? f->task : -1, cpu,
+	    f->cloexec ? PERF_FLAG_FD_CLOEXEC : 0);
 	if (fd == -1) {
 		if (cause != NULL)
-			*cause = kernel_explain(errno);
+			*cause = kernel_explain(f, errno);
 		return (-1);
 	}
 	if (!f->cloexec && fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl FD_CLOEXEC");
+	return (fd);
+}
+
+/*
+ * Open attr; where per-CPU events are refused (perf_event_paranoid above
+ * 0 without CAP_PERFMON), follow the command alone with events its
+ * children inherit, as perf record does; above 1 the kernel also refuses
+ * samples taken in it, so take user space only. errno says the last
+ * refusal.
+ */
+static int
+kernel_open_narrowing(struct features *f, struct perf_attr *attr, int cpu)
+{
+	int	 fd;
+
+	if ((fd = kernel_event_open(f, attr, cpu, NULL)) != -1 ||
+	    (errno != EACCES && errno != EPERM) || f->command == 0)
+		return (fd);
+	if (f->task == 0) {
+		f->task = f->command;
+		if ((fd = kernel_event_open(f, attr, cpu, NULL)) != -1 ||
+		    (errno != EACCES && errno != EPERM))
+			return (fd);
+	}
+	if (!f->user_only) {
+		f->user_only = 1;
+		fd = kernel_event_open(f, attr, cpu, NULL);
+	}
 	return (fd);
 }
 
@@ -388,7 +433,8 @@ kernel_apply(struct features *f, struct perf_attr *attr)
 }
 
 /*
- * Open attr on one CPU as the kernel will take it. When it refuses
+ * Open attr on one CPU as the kernel will take it, per-task if it must
+ * (kernel_open_narrowing). When it refuses
  * (EINVAL, or E2BIG for an attr past its size), find what it lacks,
  * one feature at a time, newest first, and go without it: each missing
  * feature is said once, with what stands in for it. User stack copies
@@ -405,7 +451,7 @@ kernel_negotiate(struct features *f, struct perf_attr *attr, int cpu,
 	int				 fd;
 
 	kernel_apply(f, attr);
-	if ((fd = kernel_event_open(f, attr, cpu, NULL)) != -1)
+	if ((fd = kernel_open_narrowing(f, attr, cpu)) != -1)
 		goto done;
 	if (errno != EINVAL && errno != E2BIG)
 		goto fail;
@@ -429,13 +475,17 @@ kernel_negotiate(struct features *f, struct perf_attr *attr, int cpu,
 		log_warnx("the kernel lacks %s (Linux %s): %s", kf->name,
 		    kf->since, kf->fallback);
 	}
-	if ((fd = kernel_event_open(f, attr, cpu, NULL)) == -1)
+	if ((fd = kernel_open_narrowing(f, attr, cpu)) == -1)
 		goto fail;
 done:
 	close(fd);
+	if (f->task != 0)
+		log_debug("per-CPU events refused: following pid %d and its "
+		    "children%s", (int)f->task, f->user_only ?
+		    ", in user space only" : "");
 	return (0);
 fail:
-	*cause = kernel_explain(errno);
+	*cause = kernel_explain(f, errno);
 	return (-1);
 }
 

@@ -110,6 +110,9 @@ struct features {
 	int		 mmap2;		/* attr.mmap2 */
 	int		 comm_exec;	/* attr.comm_exec */
 	int		 switch_records;	/* attr.context_switch */
+	pid_t		 command;	/* may be followed alone (pd_config) */
+	pid_t		 task;		/* followed alone: per-CPU refused */
+	int		 user_only;	/* kernel samples refused */
 	char		*tracing;	/* tracing directory, NULL if none */
 	int		 no_tracefs;	/* test: no tracing at all */
 	int		 no_debug_frame;	/* test: no .debug_frame */

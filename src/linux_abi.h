@@ -39,6 +39,7 @@ typedef char perf_attr_is_112_bytes[sizeof(struct perf_attr) == 112 ? 1 : -1];
 
 /* The bits of perf_attr.flags, in the order the kernel declares them. */
 #define PERF_ATTR_DISABLED		(1ULL << 0)
+#define PERF_ATTR_INHERIT		(1ULL << 1)
 #define PERF_ATTR_EXCLUDE_KERNEL	(1ULL << 5)
 #define PERF_ATTR_EXCLUDE_HV		(1ULL << 6)
 #define PERF_ATTR_MMAP			(1ULL << 8)

@@ -2,6 +2,8 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -20,6 +22,7 @@ extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_flamegraph_entry;
 extern const struct cmd_entry cmd_merge_entry;
 extern const struct cmd_entry cmd_query_entry;
+extern const struct cmd_entry cmd_record_entry;
 extern const struct cmd_entry cmd_top_entry;
 
 /* a + b as Go adds int64s, wrapping: pprof's sums, without C's undefined. */
@@ -44,6 +47,19 @@ char		*alloc_printf(const char *, ...)
 
 /* cliconf.c */
 char		*cliconf_drop_dir(char **);
+
+/* command.c */
+struct command {
+	pid_t		 pid;
+	int		 release;	/* written to let it exec */
+	int		 exited;
+	int		 status;	/* waitpid's, once exited */
+};
+pid_t		 command_start(char **, struct command *, char **);
+void		 command_release(struct command *);
+void		 command_abandon(struct command *);
+int		 command_wait(struct command *, int);
+int		 command_status(const struct command *);
 
 /* dropsel.c */
 struct pd_profile;

@@ -1,4 +1,4 @@
-/* profdrop: read and show the profiles profdropd writes. */
+/* profdrop: record profiles, and read and show those profdropd writes. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +23,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_help_entry,
 	&cmd_merge_entry,
 	&cmd_query_entry,
+	&cmd_record_entry,
 	&cmd_top_entry,
 	NULL
 };

@@ -143,7 +143,8 @@ export_one_pid(pid_t pid, pid_t tid, uint32_t tag, const struct frame *frames,
 }
 
 /*
- * A profile of one process lists its executable first: readers name the
+ * A profile of one process (or of the one --pid and its children) lists
+ * its executable first: readers name the
  * profile after mapping 1 (go tool pprof's "File:" line), which would
  * otherwise be whatever the first sample's leaf is in, often the kernel.
  * The executable is /proc/PID/exe if known, else the lowest file mapped.
@@ -156,7 +157,11 @@ export_main_mapping(struct export *w)
 	pid_t		 only = NO_PID;
 	size_t		 i;
 
-	stacks_foreach(w->src->stacks, export_one_pid, &only);
+	/* One process asked for: its children may be in it too. */
+	if (w->src->cfg->npids == 1)
+		only = w->src->cfg->pids[0];
+	else
+		stacks_foreach(w->src->stacks, export_one_pid, &only);
 	if (only < 0 || (p = proc_find(w->src->procs, only)) == NULL)
 		return;
 	for (i = 0; i < p->nmaps; i++) {

@@ -68,10 +68,71 @@ pd_profile_drop_labels(const struct pd_profile *p, const char *const *keys,
 	return (rc);
 }
 
+/* What a selection keeps of p's functions and mappings: those it names. */
+struct select_tables {
+	struct pd_function	*functions;
+	size_t			 nfunctions;
+	struct pd_mapping	*mappings;
+	size_t			 nmappings;
+	struct pd_line		*lines;
+	size_t			*findex;	/* place among the kept, plus one */
+	size_t			*mindex;
+};
+
+/*
+ * Point the nlocs locations kept at copies of only the functions and
+ * mappings they name, so that a part of a large profile does not carry
+ * all of its tables. A pointer outside p's tables is left for the
+ * encoder to refuse.
+ */
+static void
+select_tables(const struct pd_profile *p, struct pd_location *locs,
+    size_t nlocs, struct select_tables *t)
+{
+	struct pd_location	*loc;
+	size_t			 i, j, k, nlines = 0;
+
+	for (i = 0; i < nlocs; i++)
+		nlines += locs[i].nlines;
+	t->functions = xcalloc(p->nfunctions + 1, sizeof *t->functions);
+	t->mappings = xcalloc(p->nmappings + 1, sizeof *t->mappings);
+	t->lines = xcalloc(nlines + 1, sizeof *t->lines);
+	t->findex = xcalloc(p->nfunctions + 1, sizeof *t->findex);
+	t->mindex = xcalloc(p->nmappings + 1, sizeof *t->mindex);
+	t->nfunctions = t->nmappings = 0;
+	for (i = 0, nlines = 0; i < nlocs; i++) {
+		loc = &locs[i];
+		if (loc->mapping >= p->mappings &&
+		    (k = loc->mapping - p->mappings) < p->nmappings) {
+			if (t->mindex[k] == 0) {
+				t->mappings[t->nmappings] = p->mappings[k];
+				t->mindex[k] = ++t->nmappings;
+			}
+			loc->mapping = &t->mappings[t->mindex[k] - 1];
+		}
+		for (j = 0; j < loc->nlines; j++) {
+			t->lines[nlines + j] = loc->lines[j];
+			if (loc->lines[j].function < p->functions ||
+			    (k = loc->lines[j].function - p->functions) >=
+			    p->nfunctions)
+				continue;
+			if (t->findex[k] == 0) {
+				t->functions[t->nfunctions] = p->functions[k];
+				t->findex[k] = ++t->nfunctions;
+			}
+			t->lines[nlines + j].function =
+			    &t->functions[t->findex[k] - 1];
+		}
+		loc->lines = t->lines + nlines;
+		nlines += loc->nlines;
+	}
+}
+
 int
 pd_profile_select(const struct pd_profile *p, const size_t *which, size_t n,
     struct pd_profile **out, char **cause)
 {
+	struct select_tables		 t;
 	struct profile_encoder		*e;
 	struct pd_profile		 copy;
 	struct pd_sample		*samples;
@@ -117,16 +178,26 @@ pd_profile_select(const struct pd_profile *p, const size_t *which, size_t n,
 			refs[nrefs++] = &locations[index[l] - 1];
 		}
 	}
+	select_tables(p, locations, nlocs, &t);
 	copy = *p;
 	copy.samples = samples;
 	copy.nsamples = n;
 	copy.locations = locations;
 	copy.nlocations = nlocs;
+	copy.functions = t.functions;
+	copy.nfunctions = t.nfunctions;
+	copy.mappings = t.mappings;
+	copy.nmappings = t.nmappings;
 	e = profile_encode_new(p, 0);
 	if ((rc = profile_encode_add(e, &copy, NULL, cause)) == 0)
 		*out = profile_encode_model(e);
 	else
 		profile_encode_free(e);
+	free(t.functions);
+	free(t.mappings);
+	free(t.lines);
+	free(t.findex);
+	free(t.mindex);
 out:
 	free(index);
 	free(locations);

@@ -1,14 +1,11 @@
 #!/bin/sh
 # The uploader through faults: a server down at start, then hanging,
 # answering 500 and refusing a file with 400; the daemon killed with -9
-# in the middle of a split file and started again; HTTPS with a
-# self-signed CA, and with the wrong one.
+# in the middle of a split file and started again.
 . "$(dirname "$0")/test-subr.sh"
 . "$srcdir/upload-subr.sh"
 require_root
 require_perf_events
-command -v openssl >/dev/null 2>&1 ||
-    fail "openssl not found: install openssl (contrib/install-deps.sh)"
 build_receiver
 start_busy 120 upsvc
 fast="--upload-backoff 100ms --upload-backoff-max 400ms"
@@ -44,12 +41,16 @@ done
 retries=$(awk '$1 == "profdrop_upload_retries_total" { print $2 }' \
     "$tmp/outage.prom")
 assert_ge "$retries" 4 "retries (outage, hang, three 500s)"
-# From the link in the directory to the server, for the last file sent.
+echo "outage: $(sed -n 's/.*drops: \([0-9]*\) files written.*/\1/p' \
+    "$tmp/log-outage") files written, $(ls "$out/sent" | wc -l) sent," \
+    "$retries retries, $(ls "$out/failed" | wc -l) failed"
+# From the file's last write (just before it was synced and renamed into
+# the directory) to the server, for the last file sent.
 last=$(ls "$out/sent" | tail -1)
-linked=$(stat -c %.6Z "$out/sent/$last")
+written=$(stat -c %.6Y "$out/sent/$last")
 arrived=$(grep " name=$last " "$tmp/outage.log" | cut -d' ' -f1)
-echo "$last: linked at $(date -u -d "@$linked" +%T.%N | cut -c1-15)," \
-    "arrived at $arrived (the receiver's clock)"
+echo "$last: arrived $(awk -v a="$arrived" -v w="$written" \
+    'BEGIN { printf "%.3f", a - w }') s after it was written"
 stop_receiver
 
 # --- killed with -9 in the middle of a file sent in parts of 2 samples
@@ -102,29 +103,4 @@ for f in $before; do
 done
 stop_receiver
 
-# --- HTTPS: a self-signed certificate for 127.0.0.1 as the CA, or another
-mkcert() {
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" \
-	    -addext "subjectAltName=IP:127.0.0.1" -keyout "$tmp/$1.key" \
-	    -out "$tmp/$1.pem" 2>/dev/null || fail "openssl req failed"
-}
-mkcert server
-mkcert stranger
-start_receiver tls -tls-cert "$tmp/server.pem" -tls-key "$tmp/server.key"
-for ca in server stranger; do
-	out=$tmp/out-$ca
-	start_sampling "$tmp/log-$ca" --pid $busy_pid --profiles cpu \
-	    --rotate 1 --output-dir "$out" --upload http $fast \
-	    --upload-url "https://127.0.0.1:$rcv_port/p" \
-	    --upload-ca "$tmp/$ca.pem"
-	if [ $ca = server ]; then
-		wait_sent "$out" 1 20
-	else
-		sleep 3
-	fi
-	finish_profdropd "$tmp/log-$ca" TERM
-done
-[ -z "$(ls "$out/sent" 2>/dev/null)" ] || fail "sent with the wrong CA"
-grep "not trusted" "$tmp/log-stranger" ||
-    fail "no clear error for the wrong CA: $(grep upload "$tmp/log-stranger")"
 exit 0

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -33,6 +34,7 @@ var (
 	dir        = flag.String("dir", ".", "where bodies are stored")
 	certFile   = flag.String("tls-cert", "", "serve HTTPS with this certificate")
 	keyFile    = flag.String("tls-key", "", "and this key")
+	clientCA   = flag.String("client-ca", "", "require a client certificate signed by these")
 	fail500    = flag.Int("fail", 0, "answer 500 to the first N requests")
 	hang       = flag.Int("hang", 0, "answer the next N requests after -hang-for")
 	hangFor    = flag.Duration("hang-for", 3*time.Second, "how long a hung request waits")
@@ -322,20 +324,50 @@ func handle(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// stamped begins each log line with the Unix time, for the tests to
+// measure waits and delays against the files' times.
+type stamped struct{}
+
+func (stamped) Write(p []byte) (int, error) {
+	t := time.Now()
+	fmt.Fprintf(os.Stderr, "%d.%06d %s", t.Unix(), t.Nanosecond()/1000, p)
+	return len(p), nil
+}
+
+// tlsConfig serves the certificate given, and asks for a client's when
+// -client-ca names the certificates it must be signed by.
+func tlsConfig() *tls.Config {
+	cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+	if err != nil {
+		log.Fatal(err)
+	}
+	c := &tls.Config{Certificates: []tls.Certificate{cert}}
+	if *clientCA != "" {
+		pem, err := os.ReadFile(*clientCA)
+		if err != nil {
+			log.Fatal(err)
+		}
+		c.ClientCAs = x509.NewCertPool()
+		if !c.ClientCAs.AppendCertsFromPEM(pem) {
+			log.Fatalf("%s: no certificate in it", *clientCA)
+		}
+		c.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return c
+}
+
 func main() {
 	flag.Parse()
-	log.SetFlags(log.Lmicroseconds)
+	log.SetFlags(0)
+	log.SetOutput(stamped{})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
 	}
+	// A failed handshake goes to the log through the standard logger.
 	srv := &http.Server{Handler: http.HandlerFunc(handle)}
 	if *certFile != "" {
-		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
+		ln = tls.NewListener(ln, tlsConfig())
 	}
 	if *portFile != "" {
 		port := ln.Addr().(*net.TCPAddr).Port

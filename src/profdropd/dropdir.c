@@ -195,7 +195,7 @@ dropdir_clean(struct dropdir *dd)
 	if (n != 0) {
 		log_info("%s: removed %" PRIu64 " temporary files (%" PRIu64
 		    " bytes) of writers no longer running", dd->path, n, bytes);
-		dropdir_removed(dd, n, bytes);
+		dropdir_removed(dd, n, bytes, 0);
 	}
 }
 
@@ -285,6 +285,27 @@ dropdir_path(struct dropdir *dd)
 	return (dd->path);
 }
 
+/*
+ * A name an uploader moved into sent/ or failed/: a file published under
+ * it again, after a restart within the same second, would be taken for
+ * that one there and by the server.
+ */
+static int
+dropdir_name_sent(struct dropdir *dd, const char *name)
+{
+	static const char *const subs[] = { "sent", "failed" };
+	struct stat	 st;
+	char		 path[PATH_MAX + 8];
+	size_t		 i;
+
+	for (i = 0; i < sizeof subs / sizeof *subs; i++) {
+		snprintf(path, sizeof path, "%s/%s", subs[i], name);
+		if (fstatat(dd->fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 /* Link the finished file under a name that sorts by time, never replacing. */
 static int
 dropdir_publish(struct dropdir *dd, const char *tmp, const char *prefix,
@@ -304,6 +325,10 @@ dropdir_publish(struct dropdir *dd, const char *tmp, const char *prefix,
 		else
 			snprintf(name, sizeof name, "%s-%s-%s.%d.pb.gz", prefix,
 			    stamp, dd->host, n);
+		if (dropdir_name_sent(dd, name)) {
+			errno = EEXIST;
+			continue;
+		}
 		if (linkat(dd->fd, tmp, dd->fd, name, 0) == 0)
 			return (0);
 		if (errno != EEXIST)
@@ -431,12 +456,17 @@ fail:
 	return (-1);
 }
 
-/* Count files someone else (retention) removed from the directory. */
+/*
+ * Count files someone else (retention) removed from the directory, unsent
+ * of them before an uploader had sent them.
+ */
 void
-dropdir_removed(struct dropdir *dd, uint64_t files, uint64_t bytes)
+dropdir_removed(struct dropdir *dd, uint64_t files, uint64_t bytes,
+    uint64_t unsent)
 {
 	dropdir_count(&dd->stats->files_removed, files);
 	dropdir_count(&dd->stats->bytes_removed, bytes);
+	dropdir_count(&dd->stats->files_unsent, unsent);
 }
 
 const struct dropdir_stats *

@@ -70,7 +70,8 @@ metrics_resident(void)
 
 /* The uploader's counters, when there is one. */
 static void
-metrics_upload(FILE *f, const struct upload_stats *u)
+metrics_upload(FILE *f, const struct upload_stats *u,
+    const struct dropdir_stats *drops)
 {
 	int64_t	 now = time(NULL);
 
@@ -79,6 +80,9 @@ metrics_upload(FILE *f, const struct upload_stats *u)
 	metrics_counter(f, "profdrop_upload_files_failed_total",
 	    "Files moved to failed/: refused, or too old to send.",
 	    u->files_failed);
+	metrics_counter(f, "profdrop_upload_files_removed_unsent_total",
+	    "Files retention removed before they were sent.",
+	    drops->files_unsent);
 	metrics_counter(f, "profdrop_upload_retries_total",
 	    "Requests that failed and were tried again later.", u->retries);
 	metrics_counter(f, "profdrop_upload_bytes_sent_total",
@@ -187,7 +191,7 @@ metrics_print(FILE *f, const struct metrics *m)
 	metrics_gauge(f, "profdrop_last_window_seconds",
 	    "How long the last window lasted.", m->window_seconds);
 	if (m->upload != NULL)
-		metrics_upload(f, m->upload);
+		metrics_upload(f, m->upload, m->drops);
 }
 
 /* Replace path with the metrics m holds; -1 with *cause on failure. */

@@ -63,6 +63,7 @@ static const struct option longopts[] = {
 	{ "upload-cert", required_argument,	NULL, 1 },
 	{ "upload-connect-timeout", required_argument, NULL, 1 },
 	{ "upload-delete", no_argument,		NULL, 1 },
+	{ "upload-drain", required_argument,	NULL, 1 },
 	{ "upload-header", required_argument,	NULL, 1 },
 	{ "upload-key",	required_argument,	NULL, 1 },
 	{ "upload-max-age", required_argument,	NULL, 1 },
@@ -112,6 +113,7 @@ usage(FILE *f)
 	    "[--upload-key FILE]\n"
 	    "                 [--upload-connect-timeout DURATION] "
 	    "[--upload-timeout DURATION]\n"
+	    "                 [--upload-drain DURATION]\n"
 	    "                 [--upload-header 'NAME: VALUE']... "
 	    "[--upload-token TOKEN]\n"
 	    "                 [--upload-password PASSWORD] (these three from "
@@ -512,6 +514,7 @@ options_defaults(struct daemon_config *dc)
 	dc->upload.max_bytes = 4ULL << 20;
 	dc->upload.connect_timeout_ms = 10000;
 	dc->upload.timeout_ms = 60000;
+	dc->upload.drain_ms = 2000;
 	dc->upload.service_label = xstrdup("process");
 }
 

@@ -40,6 +40,7 @@ struct upload_config {
 	char		*key;
 	unsigned long long connect_timeout_ms;
 	unsigned long long timeout_ms;
+	unsigned long long drain_ms;	/* on stop, to send what is left */
 };
 
 /* What the user asked of the daemon: the engine's part and its own. */
@@ -114,6 +115,7 @@ struct dropdir_stats {
 	uint64_t	 files_full;	/* of those, for lack of space */
 	uint64_t	 files_removed;	/* by retention or as dead writers' */
 	uint64_t	 bytes_removed;
+	uint64_t	 files_unsent;	/* of those, waiting for the uploader */
 };
 struct dropdir	*dropdir_open(const char *, gid_t, char **);
 int		 dropdir_fd(struct dropdir *);
@@ -121,7 +123,8 @@ const char	*dropdir_path(struct dropdir *);
 int		 dropdir_write(struct dropdir *, const char *, int64_t,
 		     dropdir_fill, void *, char **);
 int		 dropdir_name_time(const char *, time_t *);
-void		 dropdir_removed(struct dropdir *, uint64_t, uint64_t);
+void		 dropdir_removed(struct dropdir *, uint64_t, uint64_t,
+		     uint64_t);
 const struct dropdir_stats *dropdir_stats(struct dropdir *);
 void		 dropdir_close(struct dropdir *);
 

@@ -3,7 +3,9 @@
  * --max-bytes by removing profiles, oldest first, so that a host nobody
  * collects from never fills. Only regular files named as profdropd names
  * profiles are removed; every file counts towards --max-bytes, and what
- * is under subdirectories (an uploader's sent/ or failed/) too.
+ * is under subdirectories (an uploader's sent/ or failed/) too. With an
+ * uploader, a profile removed from the top directory was never sent, and
+ * is counted as such.
  */
 
 #include <sys/stat.h>
@@ -169,6 +171,7 @@ retention_apply(struct dropdir *dd, const struct daemon_config *dc)
 	struct retention_scan	 rs;
 	struct retention_file	*rf;
 	uint64_t		 files, n[RETENTION_NWHY], total, removed = 0;
+	uint64_t		 unsent = 0;
 	enum retention_why	 why;
 	time_t			 now = time(NULL);
 	size_t			 i;
@@ -208,6 +211,10 @@ retention_apply(struct dropdir *dd, const struct daemon_config *dc)
 		rs.bytes -= rf->size;
 		removed += rf->size;
 		n[why]++;
+		/* "./NAME": the uploader had not moved it to sent/ yet. */
+		if (dc->upload.kind != UPLOAD_NONE &&
+		    strchr(rf->path + 2, '/') == NULL)
+			unsent++;
 	}
 	total = n[RETENTION_AGE] + n[RETENTION_COUNT] + n[RETENTION_BYTES];
 	if (total != 0) {
@@ -217,7 +224,11 @@ retention_apply(struct dropdir *dd, const struct daemon_config *dc)
 		    "%" PRIu64 " profiles and %" PRIu64 " bytes left",
 		    total, removed, dropdir_path(dd), n[RETENTION_AGE],
 		    n[RETENTION_COUNT], n[RETENTION_BYTES], files, rs.bytes);
-		dropdir_removed(dd, total, removed);
+		if (unsent != 0)
+			log_warnx("retention: %" PRIu64 " of them were never "
+			    "sent: the uploader is behind (see its messages); "
+			    "raise the limits or fix the server", unsent);
+		dropdir_removed(dd, total, removed, unsent);
 	}
 	for (i = 0; i < rs.n; i++)
 		free(rs.files[i].path);

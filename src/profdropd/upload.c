@@ -4,7 +4,8 @@
  * --upload-delete) once the server has it, or to failed/ when the server
  * refuses it or it grew older than --upload-max-age unsent. Failures
  * back off exponentially with jitter, honouring Retry-After. Sampling
- * never waits for it: the daemon only reaps it and starts it again.
+ * never waits for it: the daemon only reaps it and starts it again, and
+ * on a stop gives it --upload-drain to send the last window's files.
  * The child needs the directory and the network, nothing more; a token
  * file is read before it is forked.
  */
@@ -541,7 +542,47 @@ upload_stats(struct upload *u)
 	return (u != NULL ? u->stats : NULL);
 }
 
-/* Stop it: SIGTERM, then SIGKILL after 2 s. */
+static int64_t
+upload_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * Give the uploader up to --upload-drain to empty the directory, so that
+ * a stop does not leave the last window for the next start.
+ */
+static void
+upload_drain(struct upload *u)
+{
+	struct upload_file	*files;
+	int64_t			 until;
+	size_t			 n, i;
+
+	until = upload_now_ms() + (int64_t)u->dc->upload.drain_ms;
+	for (;;) {
+		if (waitpid(u->pid, NULL, WNOHANG) == u->pid) {
+			u->pid = -1;
+			return;
+		}
+		n = upload_scan(dropdir_fd(u->dd), &files);
+		for (i = 0; i < n; i++)
+			free(files[i].name);
+		free(files);
+		if (n == 0)
+			return;
+		if (upload_now_ms() >= until)
+			break;
+		usleep(20000);
+	}
+	log_info("upload: %zu files left unsent after --upload-drain; they "
+	    "are sent at the next start", n);
+}
+
+/* Stop it, after the drain: SIGTERM, then SIGKILL after 2 s. */
 void
 upload_stop(struct upload *u)
 {
@@ -549,6 +590,8 @@ upload_stop(struct upload *u)
 
 	if (u == NULL)
 		return;
+	if (u->pid != -1 && u->dc->upload.drain_ms != 0)
+		upload_drain(u);
 	if (u->pid != -1) {
 		kill(u->pid, SIGTERM);
 		for (i = 0; i < 200 && waitpid(u->pid, NULL, WNOHANG) == 0;

@@ -119,6 +119,27 @@ upload_session_new(const struct upload_config *cfg, const char *url,
 	return (s);
 }
 
+/*
+ * Whether the TLS alert in why is a server's refusal of our certificate:
+ * libcurl has no code of its own for it before 7.77, only OpenSSL's text
+ * of the alert, which comes as the first read fails.
+ */
+static int
+upload_curl_cert_refused(const char *why)
+{
+	static const char *const alerts[] = {
+		"alert bad certificate", "alert certificate required",
+		"alert unknown ca", "alert certificate unknown", NULL
+	};
+	const char *const	*a;
+
+	for (a = alerts; *a != NULL; a++) {
+		if (strstr(why, *a) != NULL)
+			return (1);
+	}
+	return (0);
+}
+
 /* What a failed transfer means for the user, with the fix if we know it. */
 static void
 upload_curl_failed(struct upload_session *s, CURLcode rc,
@@ -127,6 +148,14 @@ upload_curl_failed(struct upload_session *s, CURLcode rc,
 	const char	*why = s->error[0] != '\0' ? s->error :
 	    curl_easy_strerror(rc);
 
+	if (upload_curl_cert_refused(why)) {
+		snprintf(a->reason, sizeof a->reason, "%.300s: TLS: the server "
+		    "refused the client certificate%s%.300s (%.200s); give one "
+		    "it trusts with --upload-cert and --upload-key", s->url,
+		    s->cfg->cert != NULL ? " " : ", none was given",
+		    s->cfg->cert != NULL ? s->cfg->cert : "", why);
+		return;
+	}
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:

@@ -108,6 +108,20 @@ upload_url(struct upload_config *uc, const char *value, char **cause)
 	return (0);
 }
 
+/* A stop waits this long at most: a minute, well within a service's. */
+static int
+upload_drain(struct upload_config *uc, const char *value, char **cause)
+{
+	if (upload_ms("upload-drain", value, 0, &uc->drain_ms, cause) != 0)
+		return (-1);
+	if (uc->drain_ms > 60000) {
+		xasprintf(cause, "--upload-drain %s: too long, a stop would "
+		    "wait for it; give 0 to 60s", value);
+		return (-1);
+	}
+	return (0);
+}
+
 /* Set one uploader key; 1 if key is not one. */
 int
 upload_option(struct upload_config *uc, const char *key, const char *value,
@@ -144,6 +158,8 @@ upload_option(struct upload_config *uc, const char *key, const char *value,
 		    cause));
 	else if (strcmp(key, "upload-timeout") == 0)
 		return (upload_ms(key, value, 100, &uc->timeout_ms, cause));
+	else if (strcmp(key, "upload-drain") == 0)
+		return (upload_drain(uc, value, cause));
 	else if (strcmp(key, "upload-max-samples") == 0)
 		return (config_number(key, value, 1, 10000000, "give 1 to "
 		    "10000000 samples per request", &uc->max_samples, cause));

@@ -131,18 +131,21 @@ pyro_gzip(const unsigned char *in, size_t len, unsigned char **out,
 }
 
 /*
- * A UUID named by the file and part, the same after a restart: 128 bits
+ * A UUID named by the file, its bytes and the part, the same after a
+ * restart and another for another file of a name used before: 128 bits
  * of the project's hash, marked as version 8 (custom) in RFC 9562's way.
  */
 static void
-pyro_uuid(const char *name, unsigned int part, char *out, size_t size)
+pyro_uuid(const struct upload_job *job, unsigned int part, char *out,
+    size_t size)
 {
 	unsigned char	 u[16];
 	uint64_t	 h1, h2;
 	int		 i;
 
-	h1 = hash_bytes(name, strlen(name), 0x70726f6664726f70ULL + part);
-	h2 = hash_bytes(name, strlen(name), h1 ^ part);
+	h1 = hash_bytes(job->data, job->len, 0x70726f6664726f70ULL + part);
+	h1 = hash_bytes(job->name, strlen(job->name), h1);
+	h2 = hash_bytes(job->name, strlen(job->name), h1 ^ part);
 	for (i = 0; i < 8; i++) {
 		u[i] = h1 >> (56 - 8 * i);
 		u[8 + i] = h2 >> (56 - 8 * i);
@@ -182,7 +185,7 @@ pyro_body(struct pyro_file *f, const char *service, const unsigned char *gz,
 		pyro_label(b, job->labels[i].key, job->labels[i].value, 0);
 	pyro_text(b, "],\"samples\":[{\"rawProfile\":\"");
 	pyro_base64(b, gz, gzlen);
-	pyro_uuid(job->name, f->part, id, sizeof id);
+	pyro_uuid(job, f->part, id, sizeof id);
 	pyro_text(b, "\",\"ID\":\"");
 	pyro_text(b, id);
 	pyro_text(b, "\"}]}]}");

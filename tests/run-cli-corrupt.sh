@@ -16,6 +16,11 @@ for p in "$PROFDROP" "$TEST_PROFILE"; do
 	[ -x "$p" ] || fail "$p is missing: build it first (make check)"
 done
 
+# What a sanitizer finds is an exit status of its own, never 0 or 1.
+ASAN_OPTIONS=exitcode=99${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+UBSAN_OPTIONS=halt_on_error=1:exitcode=99${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}
+export ASAN_OPTIONS UBSAN_OPTIONS
+
 # AddressSanitizer reserves terabytes of address space: no limit for it.
 limit=524288
 if grep -q __asan_init "$PROFDROP"; then

@@ -230,28 +230,12 @@ same_top "Go --focus runtime" "--focus ^runtime\." "-focus=^runtime\." \
 
 # Drop directories: five windows of a minute from 2024-01-01T00:00:00Z,
 # the first two in sent/, each a real window of the run with --rotate 1
-# given that time, and two off-CPU ones.
-t0=1704067200
+# given that time, and two off-CPU ones at 00:00 and 00:01.
 store=$tmp/store
-mkdir -p "$store/sent"
-set -- $(ls "$tmp"/win/cpu-*.pb.gz)
-[ $# -ge 2 ] || fail "too few windows from a run with --rotate 1"
-: >"$tmp/store.files"
-for i in 0 1 2 3 4; do
-	[ $# -gt 0 ] || set -- $(ls "$tmp"/win/cpu-*.pb.gz)
-	d=$store
-	[ $i -ge 2 ] || d=$store/sent
-	w=$d/cpu-20240101T000${i}00Z-testhost.pb.gz
-	"$PDRETIME" "$1" "$w" $((t0 + 60 * i)) 60 || fail "pdretime $1 failed"
-	echo "$w" >>"$tmp/store.files"
-	shift
-done
-set -- $(ls "$tmp"/win/offcpu-*.pb.gz)
-for i in 1 2; do
-	"$PDRETIME" "$1" "$store/offcpu-20240101T000${i}00Z-testhost.pb.gz" \
-	    $((t0 + 60 * i)) 60 || fail "pdretime $1 failed"
-	echo "$store/offcpu-20240101T000${i}00Z-testhost.pb.gz" >>"$tmp/store.files"
-done
+[ "$(ls "$tmp"/win/cpu-*.pb.gz | wc -l)" -ge 2 ] ||
+    fail "too few windows from a run with --rotate 1"
+retime_store "$store" cpu 5 2 $(ls "$tmp"/win/cpu-*.pb.gz)
+retime_store "$store" offcpu 2 0 $(ls "$tmp"/win/offcpu-*.pb.gz)
 # window PATTERN...: the files of the store that match, one a line.
 window() {
 	for _w; do

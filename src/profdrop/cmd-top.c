@@ -69,34 +69,34 @@ top_compare_weight(int64_t a, int64_t b)
 	return (cli_abs(a) > cli_abs(b) ? -1 : 1);
 }
 
-/* pprof's order for -top: flat, name, cum. */
+/* pprof's order for -top: flat, name, cum; with -cum, cum, name, flat. */
 static int
-top_compare_flat(const void *pa, const void *pb)
+top_compare_nodes(const struct graph_node *a, const struct graph_node *b,
+    int cum)
 {
-	const struct graph_node	*a = *(const struct graph_node *const *)pa;
-	const struct graph_node	*b = *(const struct graph_node *const *)pb;
-	int			 c;
+	int	 c;
 
-	if ((c = top_compare_weight(a->flat, b->flat)) != 0 ||
+	if ((c = top_compare_weight(cum ? a->cum : a->flat,
+	    cum ? b->cum : b->flat)) != 0 ||
 	    (c = strcmp(a->shown, b->shown)) != 0 ||
-	    (c = top_compare_weight(a->cum, b->cum)) != 0)
+	    (c = top_compare_weight(cum ? a->flat : a->cum,
+	    cum ? b->flat : b->cum)) != 0)
 		return (c);
 	return (top_compare_info(a, b));
 }
 
-/* And for -top -cum: cum, name, flat. */
 static int
-top_compare_cum(const void *pa, const void *pb)
+top_compare_flat(const void *a, const void *b)
 {
-	const struct graph_node	*a = *(const struct graph_node *const *)pa;
-	const struct graph_node	*b = *(const struct graph_node *const *)pb;
-	int			 c;
+	return (top_compare_nodes(*(const struct graph_node *const *)a,
+	    *(const struct graph_node *const *)b, 0));
+}
 
-	if ((c = top_compare_weight(a->cum, b->cum)) != 0 ||
-	    (c = strcmp(a->shown, b->shown)) != 0 ||
-	    (c = top_compare_weight(a->flat, b->flat)) != 0)
-		return (c);
-	return (top_compare_info(a, b));
+static int
+top_compare_cum(const void *a, const void *b)
+{
+	return (top_compare_nodes(*(const struct graph_node *const *)a,
+	    *(const struct graph_node *const *)b, 1));
 }
 
 /* The nodes with a value, kept ones only if only_kept, in pprof's order. */
@@ -162,6 +162,20 @@ top_print(const struct pd_profile *p, int index, int64_t total,
 	}
 }
 
+/* The last of an option given more than once counts, as with pprof's. */
+static int
+top_regex(const char *opt, const char *arg, regex_t *re, int *has,
+    char **cause)
+{
+	if (*has)
+		regfree(re);
+	*has = 0;
+	if (focus_compile(opt, arg, re, cause) != 0)
+		return (-1);
+	*has = 1;
+	return (0);
+}
+
 /*
  * The options: 1 for a usage error, 2 and -1 for a wrong argument, as the
  * exit status says: a misused command, or an error.
@@ -203,22 +217,14 @@ top_options(struct top *t, int argc, char **argv, char **cause)
 			t->cum = 1;
 			break;
 		case TOP_FOCUS:
-			if (t->has_focus)
-				regfree(&t->focus);
-			t->has_focus = 0;
-			if (focus_compile("--focus", optarg, &t->focus,
-			    cause) != 0)
+			if (top_regex("--focus", optarg, &t->focus,
+			    &t->has_focus, cause) != 0)
 				return (-1);
-			t->has_focus = 1;
 			break;
 		case TOP_IGNORE:
-			if (t->has_ignore)
-				regfree(&t->ignore);
-			t->has_ignore = 0;
-			if (focus_compile("--ignore", optarg, &t->ignore,
-			    cause) != 0)
+			if (top_regex("--ignore", optarg, &t->ignore,
+			    &t->has_ignore, cause) != 0)
 				return (-1);
-			t->has_ignore = 1;
 			break;
 		default:
 			return (1);

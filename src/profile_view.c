@@ -89,7 +89,8 @@ pd_profile_prune(const struct pd_profile *p)
 		regfree(&drop);
 		return (NULL);
 	}
-	prune = xcalloc(p->nlocations, sizeof *prune);
+	/* + 1: a profile may have no locations. */
+	prune = xcalloc(p->nlocations + 1, sizeof *prune);
 	for (i = 0; i < p->nlocations; i++) {
 		if ((j = prune_cut(&p->locations[i], &drop,
 		    has_keep ? &keep : NULL)) == -1)

@@ -128,20 +128,8 @@ query_fails "before the runs" "no cpu profile until" -d "$drop" -l --until -1h
 
 # --- Times: ten windows of a minute from 2024-01-01T00:00:00Z, the first
 # five in sent/, each a real window of the runs above given that time.
-t0=1704067200
 store=$tmp/store
-mkdir -p "$store/sent"
-set -- $(cat "$tmp/one" "$tmp/two")
-: >"$tmp/store.files"
-for i in 0 1 2 3 4 5 6 7 8 9; do
-	[ $# -gt 0 ] || set -- $(cat "$tmp/one" "$tmp/two")
-	d=$store
-	[ $i -ge 5 ] || d=$store/sent
-	f=$d/cpu-20240101T000${i}00Z-testhost.pb.gz
-	"$PDRETIME" "$1" "$f" $((t0 + 60 * i)) 60 || fail "pdretime $1 failed"
-	echo "$f" >>"$tmp/store.files"
-	shift
-done
+retime_store "$store" cpu 10 5 $(cat "$tmp/one" "$tmp/two")
 # window N...: the files of those windows, one a line.
 window() {
 	for _w; do

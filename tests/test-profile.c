@@ -7,7 +7,9 @@
  *
  * test-profile bomb FILE and test-profile huge FILE write those inputs;
  * test-profile read FILE reads a file and says what came of it, for
- * run-profile-hostile.sh to time under a memory limit.
+ * run-profile-hostile.sh to time under a memory limit; test-profile
+ * crafted DIR writes a small profile and broken ones for
+ * run-cli-corrupt.sh.
  */
 
 #include <sys/stat.h>
@@ -1090,7 +1092,50 @@ now_ms(void)
 	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
 }
 
-/* The modes run-profile-hostile.sh runs. */
+static void
+file_write(const char *path, const void *buf, size_t len)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "w")) == NULL || fwrite(buf, 1, len, f) != len ||
+	    fclose(f) != 0)
+		fatal("%s", path);
+}
+
+/*
+ * For run-cli-corrupt.sh, in dir: the small profile good.pb, each broken
+ * one of the table above as broken-N.pb (ids and string indexes out of
+ * range, counts that do not add up) and huge.pb.
+ */
+static int
+crafted_write(const char *dir)
+{
+	struct spec	 s;
+	struct pb	 b;
+	unsigned char	*buf;
+	size_t		 i, len;
+	char		 path[4096];
+
+	spec_write(&spec_good, &b);
+	snprintf(path, sizeof path, "%s/good.pb", dir);
+	file_write(path, b.buf, b.len);
+	free(b.buf);
+	for (i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+		s = spec_good;
+		broken[i].make(&s);
+		spec_write(&s, &b);
+		snprintf(path, sizeof path, "%s/broken-%02zu.pb", dir, i);
+		file_write(path, b.buf, b.len);
+		free(b.buf);
+	}
+	buf = huge_make(&len);
+	snprintf(path, sizeof path, "%s/huge.pb", dir);
+	file_write(path, buf, len);
+	free(buf);
+	return (0);
+}
+
+/* The modes run-profile-hostile.sh and run-cli-corrupt.sh run. */
 static int
 hostile_mode(const char *mode, const char *path)
 {
@@ -1099,7 +1144,6 @@ hostile_mode(const char *mode, const char *path)
 	size_t			 len;
 	char			*cause;
 	double			 t0;
-	FILE			*f;
 
 	if (strcmp(mode, "read") == 0) {
 		t0 = now_ms();
@@ -1113,17 +1157,18 @@ hostile_mode(const char *mode, const char *path)
 		free(cause);
 		return (1);
 	}
+	if (strcmp(mode, "crafted") == 0)
+		return (crafted_write(path));
 	if (strcmp(mode, "bomb") == 0)
 		buf = bomb_make(1024, &len);
 	else if (strcmp(mode, "huge") == 0)
 		buf = huge_make(&len);
 	else {
-		fprintf(stderr, "usage: test-profile [read|bomb|huge FILE]\n");
+		fprintf(stderr, "usage: test-profile [read|bomb|huge FILE] "
+		    "[crafted DIR]\n");
 		return (2);
 	}
-	if ((f = fopen(path, "w")) == NULL || fwrite(buf, 1, len, f) != len ||
-	    fclose(f) != 0)
-		fatal("%s", path);
+	file_write(path, buf, len);
 	free(buf);
 	return (0);
 }

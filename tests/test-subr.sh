@@ -660,3 +660,28 @@ start_httpd() {
 		_sh_n=$((_sh_n + 1))
 	done
 }
+
+# retime_store DIR KIND COUNT SENT FILE...: a drop directory of COUNT
+# windows of a minute from 2024-01-01T00:00:00Z (t0), named as profdropd
+# names them, the first SENT in DIR/sent as an uploader leaves them: each
+# FILE in turn, from the first again when they run out, given that time by
+# tests/pdretime. Their paths are added to $tmp/store.files.
+t0=1704067200
+retime_store() {
+	_rs_dir=$1 _rs_kind=$2 _rs_count=$3 _rs_sent=$4
+	shift 4
+	_rs_files="$*"
+	mkdir -p "$_rs_dir/sent"
+	_rs_i=0
+	while [ $_rs_i -lt "$_rs_count" ]; do
+		[ $# -gt 0 ] || set -- $_rs_files
+		_rs_d=$_rs_dir
+		[ $_rs_i -ge "$_rs_sent" ] || _rs_d=$_rs_dir/sent
+		_rs_f=$_rs_d/$_rs_kind-20240101T000${_rs_i}00Z-testhost.pb.gz
+		"$top_builddir/tests/pdretime" "$1" "$_rs_f" \
+		    $((t0 + 60 * _rs_i)) 60 || fail "pdretime $1 failed"
+		echo "$_rs_f" >>"$tmp/store.files"
+		shift
+		_rs_i=$((_rs_i + 1))
+	done
+}

@@ -37,9 +37,12 @@ make_tracing(const char *dir, const char *fixture)
 {
 	char	 path[1024], cmd[2048];
 
-	snprintf(path, sizeof path, "%s/events/sched/sched_switch", dir);
-	snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp '%s' '%s/format' && "
-	    "echo 99 >'%s/id'", path, fixture, path, path);
+	if ((size_t)snprintf(path, sizeof path, "%s/events/sched/sched_switch",
+	    dir) >= sizeof path ||
+	    (size_t)snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp '%s' "
+	    "'%s/format' && echo 99 >'%s/id'", path, fixture, path,
+	    path) >= sizeof cmd)
+		fatalx("%s: path too long", dir);
 	if (system(cmd) != 0)
 		fatalx("%s", cmd);
 }

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <regex.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -79,6 +80,8 @@ int		 dropsel_scan(const char *, unsigned int, int64_t,
 int		 dropsel_read(const struct dropsel_file *,
 		     const char *const *, size_t, struct pd_profile **,
 		     struct timespan *, char **);
+int		 dropsel_overlaps(const struct timespan *,
+		     const struct timespan *, struct timespan *);
 void		 dropsel_free(struct dropsel *);
 
 /* flame.c */
@@ -177,6 +180,18 @@ void		 graph_fill(struct graph *, int, int);
 void		 graph_mark_inline(struct graph *, int64_t);
 void		 graph_free(struct graph *);
 
+/* focus.c */
+struct pd_profile;
+int		 focus_compile(const char *, const char *, regex_t *, char **);
+int		 focus_apply(const struct pd_profile *, const regex_t *,
+		     const regex_t *, struct pd_profile **, char **);
+
+/* gather.c */
+struct mergeout;
+struct selopt;
+int		 gather_profiles(struct selopt *, char **, size_t,
+		     struct mergeout *, char **);
+
 /* load.c */
 struct pd_profile *load_profiles(const char *, char **, size_t);
 int		 load_sample_index(const char *, const struct pd_profile *,
@@ -189,6 +204,7 @@ struct mergeout;
 struct mergeout	*mergeout_new(void);
 int		 mergeout_add(struct mergeout *, struct pd_profile *,
 		     const char *, char **);
+const struct pd_profile *mergeout_sum(struct mergeout *, char **);
 int		 mergeout_write(struct mergeout *, const char *, char **);
 void		 mergeout_free(struct mergeout *);
 
@@ -210,6 +226,35 @@ int		 timearg_duration(const char *, const char *, int64_t *,
 void		 timearg_format(int64_t, char *, size_t);
 int		 timearg_overlaps(const struct timespan *,
 		     const struct timespan *, size_t);
+
+/* selopt.c: after timearg.c, for struct timespan */
+#define SELOPT_PROFILES	0x100
+#define SELOPT_SINCE	0x101
+#define SELOPT_UNTIL	0x102
+/* Its long options, for a command's table; -d and -t are short too. */
+#define SELOPT_LONGOPTS							\
+	{ "dir",	required_argument,	NULL, 'd' },		\
+	{ "profiles",	required_argument,	NULL, SELOPT_PROFILES },	\
+	{ "since",	required_argument,	NULL, SELOPT_SINCE },	\
+	{ "tag",	required_argument,	NULL, 't' },		\
+	{ "until",	required_argument,	NULL, SELOPT_UNTIL }
+struct selopt {
+	const char	 *dir;
+	char		 *configured;	/* the default dir, allocated */
+	unsigned int	  kinds;	/* 1 << PD_KIND_* */
+	const char	**tags;		/* "KEY=VALUE" */
+	size_t		  ntags;
+	struct timespan	  range;	/* --since, --until */
+	int		  since_given;
+	int		  until_given;
+	int64_t		  now;
+};
+void		 selopt_init(struct selopt *, int);
+int		 selopt_set(struct selopt *, int, const char *, char **);
+int		 selopt_check(const struct selopt *, char **);
+int		 selopt_dir(struct selopt *, char **);
+char		*selopt_asked(const struct selopt *);
+void		 selopt_free(struct selopt *);
 
 /* units.c */
 const char	*units_choose(int64_t, int64_t, const char *);

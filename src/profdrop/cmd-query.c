@@ -14,13 +14,6 @@
 #include "profdrop.h"
 #include "cli.h"
 
-/*
- * A window starts on its boundary and lasts what the daemon's monotonic
- * clock measured: its end may pass the next one's start by milliseconds.
- * Overlaps no longer than this at either end do not count.
- */
-#define QUERY_SLACK	(INT64_C(50) * 1000000)
-
 /* Prometheus' step when none is given, its default scrape interval. */
 #define QUERY_STEP	(INT64_C(15) * 1000000000)
 
@@ -35,15 +28,9 @@ const struct cmd_entry cmd_query_entry = {
 };
 
 struct query {
-	const char		 *dir;
+	struct selopt		  sel;
 	const char		 *out;
 	int			  list;
-	unsigned int		  kinds;
-	const char		**tags;
-	size_t			  ntags;
-	struct timespan		  range;	/* --since, --until */
-	int			  since_given;
-	int			  until_given;
 	const char		 *when;
 	const char		 *prometheus;
 	int64_t			  step;
@@ -89,14 +76,9 @@ query_print(const struct dropsel_file *f, const struct timespan *w,
 static int
 query_wanted(const struct query *q, const struct timespan *window)
 {
-	struct timespan	 w = *window;
-	int64_t		 slack;
+	struct timespan	 w;
 
-	slack = (w.end - w.start) / 4 < QUERY_SLACK ? (w.end - w.start) / 4 :
-	    QUERY_SLACK;
-	w.start += slack;
-	w.end -= slack;
-	if (w.start >= q->range.end || w.end <= q->range.start)
+	if (!dropsel_overlaps(window, &q->sel.range, &w))
 		return (0);
 	return (q->when == NULL || timearg_overlaps(&w, q->spans, q->nspans));
 }
@@ -105,35 +87,19 @@ query_wanted(const struct query *q, const struct timespan *window)
 static char *
 query_asked(const struct query *q)
 {
-	char	 a[40], b[40], *s, *t;
+	char	*s, *t;
 	size_t	 i;
-	int	 k;
 
-	s = alloc_printf("%s", "");
-	for (k = 0; k < PD_NKINDS; k++) {
-		if ((q->kinds & (1U << k)) == 0)
-			continue;
-		t = alloc_printf("%s%s%s", s, *s == '\0' ? "" : " or ",
-		    pd_kind_name(k));
-		free(s);
-		s = t;
-	}
-	timearg_format(q->range.start, a, sizeof a);
-	timearg_format(q->range.end, b, sizeof b);
-	t = alloc_printf("%s profile%s%s%s%s", s,
-	    q->since_given ? " since " : "", q->since_given ? a : "",
-	    q->until_given ? " until " : "", q->until_given ? b : "");
-	free(s);
-	s = t;
+	s = selopt_asked(&q->sel);
 	if (q->when != NULL) {
 		t = alloc_printf("%s when %s was true (%zu intervals)", s,
 		    q->when, q->nspans);
 		free(s);
 		s = t;
 	}
-	for (i = 0; i < q->ntags; i++) {
+	for (i = 0; i < q->sel.ntags; i++) {
 		t = alloc_printf("%s%s %s", s, i == 0 ? " with samples tagged" :
-		    " and", q->tags[i]);
+		    " and", q->sel.tags[i]);
 		free(s);
 		s = t;
 	}
@@ -161,14 +127,14 @@ query_print_spans(const struct query *q)
 static int
 query_when(struct query *q, const struct dropsel *ds, char **cause)
 {
-	struct timespan		 asked = q->range, last;
+	struct timespan		 asked = q->sel.range, last;
 	struct pd_profile	*p;
 
 	if (ds->nfiles == 0)
 		return (0);
-	if (!q->since_given)
+	if (!q->sel.since_given)
 		asked.start = ds->files[0].named;
-	if (!q->until_given) {
+	if (!q->sel.until_given) {
 		if (dropsel_read(&ds->files[ds->nfiles - 1], NULL, 0, &p,
 		    &last, cause) != 0)
 			return (-1);
@@ -192,10 +158,10 @@ query_run(struct query *q, const struct dropsel *ds, struct mergeout *mo,
 	int			 n = 0;
 
 	for (i = 0; i < ds->nfiles; i++) {
-		if (dropsel_read(&ds->files[i], q->tags, q->ntags, &p, &w,
-		    cause) != 0)
+		if (dropsel_read(&ds->files[i], q->sel.tags, q->sel.ntags, &p,
+		    &w, cause) != 0)
 			return (-1);
-		if (!query_wanted(q, &w) || (q->ntags != 0 &&
+		if (!query_wanted(q, &w) || (q->sel.ntags != 0 &&
 		    p->nsamples == 0)) {
 			pd_profile_free(p);
 			continue;
@@ -215,64 +181,37 @@ static int
 query_options(struct query *q, int argc, char **argv, char **cause)
 {
 	static const struct option longopts[] = {
-		{ "dir",	required_argument,	NULL, 'd' },
+		SELOPT_LONGOPTS,
 		{ "list",	no_argument,		NULL, 'l' },
 		{ "output",	required_argument,	NULL, 'o' },
-		{ "profiles",	required_argument,	NULL, 'P' },
 		{ "prometheus",	required_argument,	NULL, 'U' },
-		{ "since",	required_argument,	NULL, 'S' },
 		{ "step",	required_argument,	NULL, 'T' },
-		{ "tag",	required_argument,	NULL, 't' },
-		{ "until",	required_argument,	NULL, 'E' },
 		{ "when",	required_argument,	NULL, 'W' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int64_t	 now = timearg_now();
-	int	 ch;
+	int	 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "d:lo:t:", longopts,
 	    NULL)) != -1) {
+		if ((rc = selopt_set(&q->sel, ch, optarg, cause)) != 1) {
+			if (rc != 0)
+				return (-1);
+			continue;
+		}
 		switch (ch) {
-		case 'd':
-			q->dir = optarg;
-			break;
 		case 'l':
 			q->list = 1;
 			break;
 		case 'o':
 			q->out = optarg;
 			break;
-		case 'P':
-			if (dropsel_kinds(optarg, &q->kinds, cause) != 0)
-				return (-1);
-			break;
 		case 'U':
 			q->prometheus = optarg;
-			break;
-		case 'S':
-			if (timearg_parse("--since", optarg, now,
-			    &q->range.start, cause) != 0)
-				return (-1);
-			q->since_given = 1;
 			break;
 		case 'T':
 			if (timearg_duration("--step", optarg, &q->step,
 			    cause) != 0)
 				return (-1);
-			break;
-		case 't':
-			if (strchr(optarg, '=') == NULL || *optarg == '=') {
-				*cause = alloc_printf("--tag %s: give "
-				    "KEY=VALUE", optarg);
-				return (-1);
-			}
-			q->tags[q->ntags++] = optarg;
-			break;
-		case 'E':
-			if (timearg_parse("--until", optarg, now,
-			    &q->range.end, cause) != 0)
-				return (-1);
-			q->until_given = 1;
 			break;
 		case 'W':
 			q->when = optarg;
@@ -288,12 +227,10 @@ query_options(struct query *q, int argc, char **argv, char **cause)
 		    "the expression and the server that answers it");
 		return (-1);
 	}
-	if (q->range.start >= q->range.end) {
-		*cause = alloc_printf("--since is not before --until");
+	if (selopt_check(&q->sel, cause) != 0)
 		return (-1);
-	}
 	/* Profiles of different types have nothing to add up. */
-	if (q->out != NULL && (q->kinds & (q->kinds - 1)) != 0) {
+	if (q->out != NULL && (q->sel.kinds & (q->sel.kinds - 1)) != 0) {
 		*cause = alloc_printf("--profiles: one type to merge into "
 		    "one profile; list them all with -l");
 		return (-1);
@@ -307,27 +244,21 @@ cmd_query_exec(int argc, char **argv)
 	struct query	 q;
 	struct dropsel	 ds;
 	struct mergeout	*mo = NULL;
-	char		*cause = NULL, *dir = NULL, *asked;
+	char		*cause = NULL, *asked;
 	int		 rc, n;
 
 	memset(&q, 0, sizeof q);
 	memset(&ds, 0, sizeof ds);
-	q.kinds = 1U << PD_KIND_CPU;
-	q.range.end = INT64_MAX;
+	selopt_init(&q.sel, argc);
 	q.step = QUERY_STEP;
-	q.tags = alloc_zero(argc, sizeof *q.tags);
 	if ((rc = query_options(&q, argc, argv, &cause)) == 1) {
-		free(q.tags);
+		selopt_free(&q.sel);
 		return (cmd_usage(&cmd_query_entry));
 	}
-	if (rc != 0)
+	if (rc != 0 || selopt_dir(&q.sel, &cause) != 0)
 		goto fail;
-	if (q.dir == NULL) {
-		if ((dir = cliconf_drop_dir(&cause)) == NULL)
-			goto fail;
-		q.dir = dir;
-	}
-	if (dropsel_scan(q.dir, q.kinds, q.range.end, &ds, &cause) != 0)
+	if (dropsel_scan(q.sel.dir, q.sel.kinds, q.sel.range.end, &ds,
+	    &cause) != 0)
 		goto fail;
 	if (q.when != NULL) {
 		if (query_when(&q, &ds, &cause) != 0)
@@ -341,7 +272,7 @@ cmd_query_exec(int argc, char **argv)
 		goto fail;
 	if (n == 0) {
 		asked = query_asked(&q);
-		cause = alloc_printf("no %s in %s", asked, q.dir);
+		cause = alloc_printf("no %s in %s", asked, q.sel.dir);
 		free(asked);
 		goto fail;
 	}
@@ -359,7 +290,6 @@ out:
 		mergeout_free(mo);
 	dropsel_free(&ds);
 	free(q.spans);
-	free(q.tags);
-	free(dir);
+	selopt_free(&q.sel);
 	return (rc);
 }

@@ -1,10 +1,13 @@
 /*
  * profdrop top: the functions that take the most, the table go tool
- * pprof -top prints with -nodefraction=0, for one sample type.
+ * pprof -top prints with -nodefraction=0, for one sample type of profiles
+ * and drop directories merged, with pprof's -cum, -focus, -ignore and a
+ * tag filter.
  */
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +18,29 @@
 /* pprof's -edgefraction: a lighter edge says nothing of inlining. */
 #define TOP_EDGE_FRACTION	0.001
 
+#define TOP_CUM		0x200
+#define TOP_FOCUS	0x201
+#define TOP_IGNORE	0x202
+
 static int	cmd_top_exec(int, char **);
 
 const struct cmd_entry cmd_top_entry = {
-	"top", "[-n count] [-i type] file",
+	"top", "[-n count] [-i type] [--cum] [--focus regex] "
+	"[--ignore regex] [-t key=value] [--profiles type] [--since time] "
+	"[--until time] [-d dir] [file | dir ...]",
 	"show the functions that take the most, as go tool pprof -top",
 	cmd_top_exec
+};
+
+struct top {
+	struct selopt	 sel;
+	const char	*type;
+	long long	 count;
+	int		 cum;		/* sort by cum, as pprof's -cum */
+	regex_t		 focus;
+	regex_t		 ignore;
+	int		 has_focus;
+	int		 has_ignore;
 };
 
 /* pprof's last resort: the nodes' fields printed, compared as text. */
@@ -40,26 +60,49 @@ top_compare_info(const struct graph_node *a, const struct graph_node *b)
 	return (c);
 }
 
-/* pprof's order for -top: flat, name, cum. */
+/* a before b if it weighs more: pprof compares absolute values. */
 static int
-top_compare(const void *pa, const void *pb)
+top_compare_weight(int64_t a, int64_t b)
 {
-	const struct graph_node	*a = *(const struct graph_node *const *)pa;
-	const struct graph_node	*b = *(const struct graph_node *const *)pb;
-	int			 c;
+	if (cli_abs(a) == cli_abs(b))
+		return (0);
+	return (cli_abs(a) > cli_abs(b) ? -1 : 1);
+}
 
-	if (cli_abs(a->flat) != cli_abs(b->flat))
-		return (cli_abs(a->flat) > cli_abs(b->flat) ? -1 : 1);
-	if ((c = strcmp(a->shown, b->shown)) != 0)
+/* pprof's order for -top: flat, name, cum; with -cum, cum, name, flat. */
+static int
+top_compare_nodes(const struct graph_node *a, const struct graph_node *b,
+    int cum)
+{
+	int	 c;
+
+	if ((c = top_compare_weight(cum ? a->cum : a->flat,
+	    cum ? b->cum : b->flat)) != 0 ||
+	    (c = strcmp(a->shown, b->shown)) != 0 ||
+	    (c = top_compare_weight(cum ? a->flat : a->cum,
+	    cum ? b->flat : b->cum)) != 0)
 		return (c);
-	if (cli_abs(a->cum) != cli_abs(b->cum))
-		return (cli_abs(a->cum) > cli_abs(b->cum) ? -1 : 1);
 	return (top_compare_info(a, b));
+}
+
+static int
+top_compare_flat(const void *a, const void *b)
+{
+	return (top_compare_nodes(*(const struct graph_node *const *)a,
+	    *(const struct graph_node *const *)b, 0));
+}
+
+static int
+top_compare_cum(const void *a, const void *b)
+{
+	return (top_compare_nodes(*(const struct graph_node *const *)a,
+	    *(const struct graph_node *const *)b, 1));
 }
 
 /* The nodes with a value, kept ones only if only_kept, in pprof's order. */
 static size_t
-top_order(struct graph *g, struct graph_node **order, int only_kept)
+top_order(struct graph *g, struct graph_node **order, int only_kept,
+    int cum)
 {
 	size_t	 i, n = 0;
 
@@ -69,30 +112,32 @@ top_order(struct graph *g, struct graph_node **order, int only_kept)
 		if (g->nodes[i].flat != 0 || g->nodes[i].cum != 0)
 			order[n++] = &g->nodes[i];
 	}
-	qsort(order, n, sizeof *order, top_compare);
+	qsort(order, n, sizeof *order, cum ? top_compare_cum :
+	    top_compare_flat);
 	return (n);
 }
 
+/* The table, in percent of total: what the profile held before filters. */
 static void
-top_print(const struct pd_profile *p, int index, struct graph_node **order,
-    size_t n, size_t all)
+top_print(const struct pd_profile *p, int index, int64_t total,
+    struct graph_node **order, size_t n, size_t all)
 {
 	const char	*unit = p->sample_types[index].unit, *out;
 	char		 a[64], b[64], c[64], d[64], e[64];
-	int64_t		 total = 0, min = 0, sum = 0, v;
+	int64_t		 min = 0, max = 0, sum = 0, v;
 	size_t		 i;
 
-	for (i = 0; i < p->nsamples; i++)
-		total = cli_add(total, cli_abs(p->samples[i].values[index]));
 	for (i = 0; i < n; i++) {
 		sum = cli_add(sum, order[i]->flat);
 		if ((v = cli_abs(order[i]->flat)) == 0)
 			v = cli_abs(order[i]->cum);
 		if (v > 0 && (min == 0 || v < min))
 			min = v;
+		if (cli_abs(order[i]->cum) > max)
+			max = cli_abs(order[i]->cum);
 	}
 	/* Without a row, pprof leaves each value its own unit. */
-	out = n != 0 ? units_choose(min, total, unit) : "minimum";
+	out = n != 0 ? units_choose(min, max, unit) : "minimum";
 
 	units_label(sum, unit, out, a, sizeof a);
 	units_percentage(sum, total, b, sizeof b);
@@ -117,92 +162,188 @@ top_print(const struct pd_profile *p, int index, struct graph_node **order,
 	}
 }
 
-/* The sample types of p, "samples, cpu", allocated. */
-static char *
-top_types(const struct pd_profile *p)
+/* The last of an option given more than once counts, as with pprof's. */
+static int
+top_regex(const char *opt, const char *arg, regex_t *re, int *has,
+    char **cause)
 {
-	char	*s = NULL, *t;
-	size_t	 i;
+	if (*has)
+		regfree(re);
+	*has = 0;
+	if (focus_compile(opt, arg, re, cause) != 0)
+		return (-1);
+	*has = 1;
+	return (0);
+}
 
-	for (i = 0; i < p->nsample_types; i++) {
-		t = alloc_printf("%s%s%s", s != NULL ? s : "",
-		    i == 0 ? "" : ", ", p->sample_types[i].type);
-		free(s);
-		s = t;
+/*
+ * The options: 1 for a usage error, 2 and -1 for a wrong argument, as the
+ * exit status says: a misused command, or an error.
+ */
+static int
+top_options(struct top *t, int argc, char **argv, char **cause)
+{
+	static const struct option longopts[] = {
+		SELOPT_LONGOPTS,
+		{ "cum",	no_argument,		NULL, TOP_CUM },
+		{ "focus",	required_argument,	NULL, TOP_FOCUS },
+		{ "ignore",	required_argument,	NULL, TOP_IGNORE },
+		{ "sample-index", required_argument,	NULL, 'i' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char	*end;
+	int	 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "d:i:n:t:", longopts,
+	    NULL)) != -1) {
+		if ((rc = selopt_set(&t->sel, ch, optarg, cause)) != 1) {
+			if (rc != 0)
+				return (-1);
+			continue;
+		}
+		switch (ch) {
+		case 'i':
+			t->type = optarg;
+			break;
+		case 'n':
+			t->count = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || t->count < 0) {
+				*cause = alloc_printf("-n %s: not a count of "
+				    "rows", optarg);
+				return (2);
+			}
+			break;
+		case TOP_CUM:
+			t->cum = 1;
+			break;
+		case TOP_FOCUS:
+			if (top_regex("--focus", optarg, &t->focus,
+			    &t->has_focus, cause) != 0)
+				return (-1);
+			break;
+		case TOP_IGNORE:
+			if (top_regex("--ignore", optarg, &t->ignore,
+			    &t->has_ignore, cause) != 0)
+				return (-1);
+			break;
+		default:
+			return (1);
+		}
 	}
-	return (s);
+	return (selopt_check(&t->sel, cause));
+}
+
+/* The samples --tag, --focus and --ignore keep; *out NULL if all. */
+static int
+top_filter(struct top *t, const struct pd_profile *p, struct pd_profile **out,
+    char **cause)
+{
+	struct pd_profile	*tagged = NULL;
+	int			 rc;
+
+	*out = NULL;
+	if (t->sel.ntags != 0 && pd_profile_filter(p, t->sel.tags,
+	    t->sel.ntags, &tagged, cause) != 0)
+		return (-1);
+	if (!t->has_focus && !t->has_ignore) {
+		*out = tagged;
+		return (0);
+	}
+	rc = focus_apply(tagged != NULL ? tagged : p, t->has_focus ?
+	    &t->focus : NULL, t->has_ignore ? &t->ignore : NULL, out, cause);
+	if (tagged != NULL)
+		pd_profile_free(tagged);
+	if (rc != 0)
+		*out = NULL;
+	return (rc);
+}
+
+/* The table of the profile of sample type index; total before filters. */
+static void
+top_show(struct top *t, const struct pd_profile *p, int index,
+    int64_t total)
+{
+	struct graph		 *g;
+	struct graph_node	**order;
+	size_t			  n, all, i;
+	int64_t			  flat = 0;
+
+	g = graph_new(p);
+	graph_fill(g, index, 0);
+	order = alloc_zero(g->nnodes + 1, sizeof *order);
+	all = n = top_order(g, order, 0, t->cum);
+	for (i = 0; i < n; i++)
+		flat = cli_add(flat, order[i]->flat);
+	/* Past -n rows, pprof weighs the graph again with the rest left out. */
+	if (t->count > 0 && n > (size_t)t->count) {
+		for (i = 0; i < (size_t)t->count; i++)
+			order[i]->kept = 1;
+		graph_fill(g, index, 1);
+		n = top_order(g, order, 1, t->cum);
+	}
+	graph_mark_inline(g, cli_abs((int64_t)((double)flat *
+	    TOP_EDGE_FRACTION)));
+	top_print(p, index, total, order, n, all);
+	free(order);
+	graph_free(g);
 }
 
 static int
 cmd_top_exec(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "sample-index", required_argument, NULL, 'i' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct pd_profile	 *p;
-	struct graph		 *g;
-	struct graph_node	**order;
-	const char		 *type = NULL;
-	char			 *cause, *end, *types;
-	long long		  count = 0;
-	size_t			  n, all, i;
-	int64_t			  flat = 0;
-	int			  ch, index;
+	struct top		 t;
+	struct mergeout		*mo = NULL;
+	const struct pd_profile	*all;
+	struct pd_profile	*shown = NULL;
+	char			*cause = NULL;
+	int64_t			 total = 0;
+	size_t			 i;
+	int			 rc, index;
 
-	while ((ch = getopt_long(argc, argv, "i:n:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'i':
-			type = optarg;
-			break;
-		case 'n':
-			count = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || count < 0) {
-				fprintf(stderr, "profdrop top: -n %s: not a "
-				    "count of rows\n", optarg);
-				return (2);
-			}
-			break;
-		default:
-			return (cmd_usage(&cmd_top_entry));
-		}
+	memset(&t, 0, sizeof t);
+	selopt_init(&t.sel, argc);
+	if ((rc = top_options(&t, argc, argv, &cause)) == 1) {
+		rc = cmd_usage(&cmd_top_entry);
+		goto out;
 	}
-	if (argc - optind != 1)
-		return (cmd_usage(&cmd_top_entry));
-
-	if (pd_profile_read_file(argv[optind], 0, &p, &cause) != 0) {
-		fprintf(stderr, "profdrop top: %s\n", cause);
+	if (rc == 2) {
+		fprintf(stderr, "%s: %s\n", argv[0], cause);
 		free(cause);
-		return (1);
+		goto out;
 	}
-	if ((index = pd_profile_sample_index(p, type)) == -1) {
-		types = top_types(p);
-		fprintf(stderr, "profdrop top: %s: no sample type \"%s\"; it "
-		    "has %s\n", argv[optind], type, types);
-		free(types);
-		pd_profile_free(p);
-		return (1);
+	if (rc != 0)
+		goto fail;
+	mo = mergeout_new();
+	if (gather_profiles(&t.sel, argv + optind, argc - optind, mo,
+	    &cause) != 0 || (all = mergeout_sum(mo, &cause)) == NULL)
+		goto fail;
+	if ((index = load_sample_index(argv[0], all, t.type, optind < argc ?
+	    argv[optind] : t.sel.dir)) == -1) {
+		rc = 1;
+		goto out;
 	}
+	/* pprof's percentages are of every sample, whatever it shows. */
+	for (i = 0; i < all->nsamples; i++)
+		total = cli_add(total, cli_abs(all->samples[i].values[index]));
+	if (top_filter(&t, all, &shown, &cause) != 0)
+		goto fail;
+	top_show(&t, shown != NULL ? shown : all, index, total);
+	rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	goto out;
 
-	g = graph_new(p);
-	graph_fill(g, index, 0);
-	order = alloc_zero(g->nnodes, sizeof *order);
-	all = n = top_order(g, order, 0);
-	for (i = 0; i < n; i++)
-		flat = cli_add(flat, order[i]->flat);
-	/* Past -n rows, pprof weighs the graph again with the rest left out. */
-	if (count > 0 && n > (size_t)count) {
-		for (i = 0; i < (size_t)count; i++)
-			order[i]->kept = 1;
-		graph_fill(g, index, 1);
-		n = top_order(g, order, 1);
-	}
-	graph_mark_inline(g, cli_abs((int64_t)((double)flat *
-	    TOP_EDGE_FRACTION)));
-	top_print(p, index, order, n, all);
-
-	free(order);
-	graph_free(g);
-	pd_profile_free(p);
-	return (0);
+fail:
+	fprintf(stderr, "%s: %s\n", argv[0], cause);
+	free(cause);
+	rc = 1;
+out:
+	if (shown != NULL)
+		pd_profile_free(shown);
+	if (mo != NULL)
+		mergeout_free(mo);
+	if (t.has_focus)
+		regfree(&t.focus);
+	if (t.has_ignore)
+		regfree(&t.ignore);
+	selopt_free(&t.sel);
+	return (rc);
 }

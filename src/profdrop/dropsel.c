@@ -21,6 +21,13 @@
 
 #define NS	INT64_C(1000000000)
 
+/*
+ * A window starts on its boundary and lasts what the daemon's monotonic
+ * clock measured: its end may pass the next one's start by milliseconds.
+ * Overlaps no longer than this at either end do not count.
+ */
+#define DROPSEL_SLACK	(INT64_C(50) * 1000000)
+
 /* "cpu,offcpu" or "cpu offcpu" as a mask of kinds (1 << PD_KIND_*). */
 int
 dropsel_kinds(const char *arg, unsigned int *mask, char **cause)
@@ -209,6 +216,24 @@ dropsel_read(const struct dropsel_file *f, const char *const *tags,
 	pd_profile_free(p);
 	*out = kept;
 	return (0);
+}
+
+/*
+ * Whether a window overlaps range by more than the slack at its ends;
+ * *core is the window without them.
+ */
+int
+dropsel_overlaps(const struct timespan *window, const struct timespan *range,
+    struct timespan *core)
+{
+	int64_t	 slack;
+
+	*core = *window;
+	slack = (core->end - core->start) / 4 < DROPSEL_SLACK ?
+	    (core->end - core->start) / 4 : DROPSEL_SLACK;
+	core->start += slack;
+	core->end -= slack;
+	return (core->start < range->end && core->end > range->start);
 }
 
 void

@@ -90,25 +90,35 @@ mergeout_add(struct mergeout *mo, struct pd_profile *p, const char *name,
 	return (0);
 }
 
+/* The sum of what was added; the merge keeps it. */
+const struct pd_profile *
+mergeout_sum(struct mergeout *mo, char **cause)
+{
+	if (mo->n == 0) {
+		*cause = alloc_printf("no profiles to merge");
+		return (NULL);
+	}
+	if (mergeout_flush(mo, cause) != 0)
+		return (NULL);
+	return (mo->batch[0]);
+}
+
 /* Write the sum to path, replacing it; nothing is left there on error. */
 int
 mergeout_write(struct mergeout *mo, const char *path, char **cause)
 {
-	char	*inner;
-	int	 fd, error;
+	const struct pd_profile	*sum;
+	char			*inner;
+	int			 fd, error;
 
-	if (mo->n == 0) {
-		*cause = alloc_printf("no profiles to merge");
-		return (-1);
-	}
-	if (mergeout_flush(mo, cause) != 0)
+	if ((sum = mergeout_sum(mo, cause)) == NULL)
 		return (-1);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0666)) == -1) {
 		*cause = alloc_printf("%s: %s", path, strerror(errno));
 		return (-1);
 	}
-	if (pd_profile_write(mo->batch[0], fd, cause) != 0) {
+	if (pd_profile_write(sum, fd, cause) != 0) {
 		inner = *cause;
 		*cause = alloc_printf("%s: %s", path, inner);
 		free(inner);

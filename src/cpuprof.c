@@ -69,8 +69,11 @@ cpuprof_attr(struct perf_attr *attr, const struct pd_config *cfg,
 	/*
 	 * Off-CPU waits end when the thread is switched in. The switch
 	 * records (4.3) see that on every kernel tried; sched_switch itself
-	 * can miss switches away from the idle task.
+	 * can miss switches away from the idle task. Its ring may be
+	 * sched_switch's too: IDENTIFIER says whose each record is.
 	 */
-	if (profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL))
+	if (profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)) {
 		attr->flags |= PERF_ATTR_CONTEXT_SWITCH;
+		attr->sample_type |= PERF_SAMPLE_IDENTIFIER;
+	}
 }

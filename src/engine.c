@@ -25,6 +25,7 @@ struct pd_engine {
 	struct framer		 framer;
 	struct kallsyms		*kallsyms;
 	struct offcpu		*offcpu;	/* NULL without sched_switch */
+	int			 shared_rings;	/* sched_switch in CPU rings */
 	size_t			 cpu_pages;	/* per CPU, within --ring-memory */
 	size_t			 offcpu_pages;
 	struct stacks		*stacks[PD_NKINDS];	/* NULL: not kept */
@@ -235,8 +236,26 @@ engine_want_offcpu(struct pd_engine *e, struct switch_format *sf,
 }
 
 /*
+ * Can sched_switch write into the CPU sampler's rings? Asked before the
+ * rings are sized: one ring per CPU then, not two.
+ */
+static void
+engine_want_shared(struct pd_engine *e, struct perf_attr *cpu_attr,
+    const struct switch_format *sf)
+{
+	struct perf_attr	 attr;
+
+	if (!(e->profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)))
+		return;
+	offcpu_attr(&attr, e->cfg, &e->features, sf, ENGINE_OFFCPU_PAGES);
+	e->shared_rings = ringshare_probe(&e->features, cpu_attr, &attr,
+	    sampler_first_cpu(e->sampler));
+}
+
+/*
  * Ring sizes per CPU within --ring-memory for all CPUs: the larger ring
- * halves until they fit. Each ring maps one page more than its data.
+ * halves until they fit. Each ring maps one page more than its data. A
+ * shared ring has the pages both would have had, as a power of two.
  */
 static int
 engine_ring_budget(struct pd_engine *e, char **cause)
@@ -249,6 +268,13 @@ engine_ring_budget(struct pd_engine *e, char **cause)
 	offcpu = (e->profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)) != 0;
 	e->cpu_pages = cpuprof_ring_pages(cfg, &e->features, e->profiles);
 	e->offcpu_pages = offcpu ? ENGINE_OFFCPU_PAGES : 0;
+	if (e->shared_rings) {
+		e->cpu_pages += e->offcpu_pages;
+		while (e->cpu_pages & (e->cpu_pages - 1))
+			e->cpu_pages &= e->cpu_pages - 1;
+		e->offcpu_pages = 0;
+		offcpu = 0;	/* no ring of its own */
+	}
 	ncpus = sampler_ncpus(e->sampler);
 	per_cpu = cfg->ring_memory / ncpus / page;
 	while (e->cpu_pages + 1 + (offcpu ? e->offcpu_pages + 1 : 0) >
@@ -265,11 +291,13 @@ engine_ring_budget(struct pd_engine *e, char **cause)
 		*big /= 2;
 		shrunk = 1;
 	}
-	(shrunk ? log_info : log_debug)("rings: %zu KiB for %zu CPUs "
+	(shrunk ? log_info : log_debug)("rings: %zu KiB for %zu CPUs, %s "
 	    "(--ring-memory %zu KiB)%s", ncpus * (e->cpu_pages + 1 +
 	    (offcpu ? e->offcpu_pages + 1 : 0)) * page >> 10, ncpus,
-	    cfg->ring_memory >> 10, shrunk ? ", smaller than at full size: "
-	    "records may be lost at high rates" : "");
+	    e->shared_rings ? "one per CPU shared with sched_switch" : offcpu ?
+	    "two per CPU" : "one per CPU", cfg->ring_memory >> 10, shrunk ?
+	    ", smaller than at full size: records may be lost at high rates" :
+	    "");
 	return (0);
 }
 
@@ -306,6 +334,9 @@ engine_open_offcpu(struct pd_engine *e, const struct switch_format *sf,
 	e->offcpu = offcpu_new(e->cfg, &e->framer, e->kallsyms, sf,
 	    e->switch_records);
 	offcpu_attr(&attr, e->cfg, &e->features, sf, e->offcpu_pages);
+	if (e->shared_rings)
+		return (sampler_share(e->sampler, &attr, offcpu_record,
+		    e->offcpu, cause));
 	return (sampler_add(e->sampler, &attr, e->offcpu_pages,
 	    offcpu_record, e->offcpu, cause));
 }
@@ -351,6 +382,7 @@ pd_engine_open(const struct pd_config *cfg, char **cause)
 	    sampler_first_cpu(e->sampler), cfg->unwind == PD_UNWIND_AUTO,
 	    cause) != 0 || engine_want_offcpu(e, &sf, cause) != 0)
 		goto fail;
+	engine_want_shared(e, &attr, &sf);
 	e->procs = proc_new_table(cfg->pids, cfg->npids, &e->features);
 	e->unwinder = unwind_new(e->procs, cfg->unwind_memory, &e->features);
 	proc_add_hooks(e->procs, &hooks);

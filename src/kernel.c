@@ -40,6 +40,8 @@ static void	kernel_ask_mmap2(struct perf_attr *, unsigned long *);
 static int	kernel_drop_mmap2(struct perf_attr *);
 static void	kernel_ask_cloexec(struct perf_attr *, unsigned long *);
 static int	kernel_drop_cloexec(struct perf_attr *);
+static void	kernel_ask_identifier(struct perf_attr *, unsigned long *);
+static int	kernel_drop_identifier(struct perf_attr *);
 static void	kernel_ask_stacks(struct perf_attr *, unsigned long *);
 static int	kernel_drop_stacks(struct perf_attr *);
 
@@ -67,6 +69,10 @@ static const struct kernel_feature {
 	{ "PERF_FLAG_FD_CLOEXEC", "3.14", "fcntl(FD_CLOEXEC) after each open",
 	    offsetof(struct features, cloexec), NULL, kernel_ask_cloexec,
 	    kernel_drop_cloexec },
+	{ "PERF_SAMPLE_IDENTIFIER", "3.12",
+	    "sched_switch gets rings of its own, not a share of the CPU's",
+	    offsetof(struct features, sample_identifier), NULL,
+	    kernel_ask_identifier, kernel_drop_identifier },
 	{ "user stack copies (PERF_SAMPLE_STACK_USER)", "3.7",
 	    "frame-pointer callchains (--unwind fp)",
 	    offsetof(struct features, user_stacks),
@@ -370,6 +376,21 @@ static int
 kernel_drop_cloexec(struct perf_attr *attr)
 {
 	return (1);
+}
+
+static void
+kernel_ask_identifier(struct perf_attr *attr, unsigned long *flags)
+{
+	attr->sample_type |= PERF_SAMPLE_IDENTIFIER;
+}
+
+static int
+kernel_drop_identifier(struct perf_attr *attr)
+{
+	int	 used = (attr->sample_type & PERF_SAMPLE_IDENTIFIER) != 0;
+
+	attr->sample_type &= ~PERF_SAMPLE_IDENTIFIER;
+	return (used);
 }
 
 static void

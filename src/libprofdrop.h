@@ -113,6 +113,7 @@ struct features {
 	pid_t		 command;	/* may be followed alone (pd_config) */
 	pid_t		 task;		/* followed alone: per-CPU refused */
 	int		 user_only;	/* kernel samples refused */
+	int		 sample_identifier;	/* PERF_SAMPLE_IDENTIFIER */
 	char		*tracing;	/* tracing directory, NULL if none */
 	int		 no_tracefs;	/* test: no tracing at all */
 	int		 no_debug_frame;	/* test: no .debug_frame */
@@ -186,6 +187,9 @@ struct record_handlers {
 	void	(*switch_in)(void *, pid_t, uint64_t);
 	void	(*malformed)(void *);
 };
+void		 records_format(struct sample_format *,
+		     const struct perf_attr *);
+int		 records_id(const void *, size_t, uint64_t *);
 uint64_t	 records_time(const void *, size_t, const struct sample_format *);
 int		 records_parse_sample(const void *, size_t,
 		     const struct sample_format *, struct perf_sample *);
@@ -195,6 +199,14 @@ void		 records_dispatch(const struct record_handlers *, void *,
 /* ring.c */
 typedef void (*record_fn)(void *, const void *, size_t,
     const struct sample_format *);
+/* Where a shared ring's records of one event go. */
+struct ring_route {
+	uint64_t	 id;		/* PERF_EVENT_IOC_ID's */
+	int		 fd;		/* its event; -1: the ring's own */
+	struct sample_format fmt;
+	record_fn	 handle;
+	void		*arg;
+};
 struct ring {
 	int		 fd;
 	int		 cpu;
@@ -206,18 +218,29 @@ struct ring {
 	struct sample_format fmt;	/* what its samples hold */
 	record_fn	 handle;
 	void		*arg;
+	struct ring_route *routes;	/* events sharing it; NULL: one */
+	size_t		 nroutes;
 	uint64_t	 head;		/* where this drain stops */
 	uint64_t	 pos;		/* the record being read */
 	const void	*rec;		/* it, whole, or NULL at the end */
 	size_t		 len;
 	uint64_t	 time;
-	int		 corrupt;
+	uint64_t	 corrupt;	/* records skipped in this drain */
 };
 int		 ring_open(struct ring *, int, int, size_t *, char **);
+void		 ring_add_route(struct ring *, uint64_t, int,
+		     const struct sample_format *, record_fn, void *);
+int		 ring_enable(struct ring *, char **);
 void		 ring_begin(struct ring *);
 void		 ring_advance(struct ring *);
 void		 ring_end(struct ring *);
 void		 ring_close(struct ring *);
+
+/* ringshare.c */
+int		 ringshare_join(struct ring *, int, const struct sample_format *,
+		     record_fn, void *, char **);
+int		 ringshare_probe(const struct features *, struct perf_attr *,
+		     struct perf_attr *, int);
 
 /* sampler.c: one event per online CPU, merged in time order. */
 struct sampler;
@@ -227,6 +250,8 @@ size_t		 sampler_ncpus(const struct sampler *);
 int		 sampler_unsampled(struct sampler *);
 int		 sampler_add(struct sampler *, struct perf_attr *, size_t,
 		     record_fn, void *, char **);
+int		 sampler_share(struct sampler *, struct perf_attr *, record_fn,
+		     void *, char **);
 int		 sampler_enable(struct sampler *, char **);
 struct pollfd	*sampler_pollfds(struct sampler *, size_t *);
 uint64_t	 sampler_drain(struct sampler *);

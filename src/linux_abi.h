@@ -112,6 +112,8 @@ struct perf_mmap_page {
 };
 
 #define PERF_EVENT_IOC_ENABLE		0x2400	/* _IO('$', 0) */
+#define PERF_EVENT_IOC_SET_OUTPUT	0x2405	/* _IO('$', 5) */
+#define PERF_EVENT_IOC_ID		0x80082407	/* _IOR('$', 7, u64 *), 3.12 */
 
 /* Linux 3.17's memfd_create, which glibc 2.17 does not wrap. */
 #define LINUX_NR_MEMFD_CREATE		319	/* x86-64 */

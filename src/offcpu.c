@@ -387,6 +387,9 @@ offcpu_attr(struct perf_attr *attr, const struct pd_config *cfg,
 	attr->sample_period = 1;
 	attr->sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
 	    PERF_SAMPLE_CPU | PERF_SAMPLE_RAW | PERF_SAMPLE_CALLCHAIN;
+	/* To share the CPU sampler's ring, when the kernel can. */
+	if (f->sample_identifier)
+		attr->sample_type |= PERF_SAMPLE_IDENTIFIER;
 	if (f->user_stacks) {
 		attr->sample_type |= PERF_SAMPLE_REGS_USER |
 		    PERF_SAMPLE_STACK_USER;

@@ -108,6 +108,34 @@ records_parse_sample(const void *rec, size_t len,
 	return (0);
 }
 
+/* What the event of attr puts in each of its samples. */
+void
+records_format(struct sample_format *fmt, const struct perf_attr *attr)
+{
+	fmt->type = attr->sample_type;
+	fmt->regs_mask = attr->sample_regs_user;
+	fmt->nregs = __builtin_popcountll(attr->sample_regs_user);
+}
+
+/*
+ * The id of the event that wrote a record with PERF_SAMPLE_IDENTIFIER: a
+ * sample has it first, right after the header; any other record last, at
+ * the end of the sample_id fields (sample_id_all).
+ */
+int
+records_id(const void *rec, size_t len, uint64_t *id)
+{
+	const struct perf_record_header	*h = rec;
+
+	if (len < sizeof *h + sizeof *id)
+		return (-1);
+	if (h->type == PERF_RECORD_SAMPLE)
+		memcpy(id, h + 1, sizeof *id);
+	else
+		memcpy(id, (const char *)rec + len - sizeof *id, sizeof *id);
+	return (0);
+}
+
 /* The fixed part of a record, then a NUL-terminated string. */
 static const char *
 record_string(struct cursor *c)

@@ -1,14 +1,11 @@
 /*
  * The sampler: perf events opened on every online CPU, one mmap'd ring
- * each, polled together and read in time order across all of them.
+ * each or one shared by a CPU's events, polled together and read in time
+ * order across all of them.
  */
 
-#include <sys/ioctl.h>
-
-#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "libprofdrop.h"
@@ -155,11 +152,37 @@ sampler_add(struct sampler *s, struct perf_attr *attr, size_t pages,
 	}
 	for (i = first; i < s->nrings; i++) {
 		r = &s->rings[i];
-		r->fmt.type = attr->sample_type;
-		r->fmt.regs_mask = attr->sample_regs_user;
-		r->fmt.nregs = __builtin_popcountll(attr->sample_regs_user);
+		records_format(&r->fmt, attr);
 		r->handle = handle;
 		r->arg = arg;
+	}
+	return (0);
+}
+
+/*
+ * Open attr on every online CPU without rings of its own: its records go
+ * into the rings the first sampler_add() mapped, and then to
+ * handle(arg, ...). Only where ringshare_probe() said the kernel can.
+ */
+int
+sampler_share(struct sampler *s, struct perf_attr *attr, record_fn handle,
+    void *arg, char **cause)
+{
+	struct sample_format	 fmt;
+	int			 i, fd;
+
+	if (s->nrings < s->ncpus)
+		fatalx("%s: no rings to share", __func__);
+	records_format(&fmt, attr);
+	for (i = 0; i < s->ncpus; i++) {
+		if ((fd = kernel_event_open(s->features, attr, s->cpus[i],
+		    cause)) == -1)
+			return (-1);
+		if (ringshare_join(&s->rings[i], fd, &fmt, handle, arg,
+		    cause) != 0) {
+			close(fd);
+			return (-1);
+		}
 	}
 	return (0);
 }
@@ -171,11 +194,8 @@ sampler_enable(struct sampler *s, char **cause)
 	int	 i;
 
 	for (i = 0; i < s->nrings; i++) {
-		if (ioctl(s->rings[i].fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
-			xasprintf(cause, "enabling the event on cpu %d: %s",
-			    s->rings[i].cpu, strerror(errno));
+		if (ring_enable(&s->rings[i], cause) != 0)
 			return (-1);
-		}
 	}
 	return (0);
 }
@@ -212,7 +232,7 @@ heap_down(struct ring **heap, int n, int i)
  * rings over in time order, up to where each ring was when the drain
  * began: a min-heap keyed by each ring's next record, so the cost per
  * record grows with the log of the number of rings. Returns how many
- * rings held a corrupt record, whose rest was skipped.
+ * records were skipped as malformed.
  */
 uint64_t
 sampler_drain(struct sampler *s)

@@ -25,6 +25,19 @@ check_kernel_run() {
 	    fail "$_kn: the daemon says the kernel lacks '$_got', not '$_want'"
 	grep -q "^profdropd: kernel feature: tracing: $_kt\$" "$_kd/daemon.log" ||
 	    fail "$_kn: the daemon did not find tracing at $_kt"
+	# sched_switch writes into the CPU sampler's ring of each CPU where
+	# records carry the id of their event; else it maps rings of its own.
+	case ,$_km, in
+	*,PERF_SAMPLE_IDENTIFIER,*) _kr="two per CPU" _krn=2 ;;
+	*) _kr="one per CPU shared with sched_switch" _krn=1 ;;
+	esac
+	_krn=$((_krn * $(cat "$_kd/ncpus")))
+	grep '^profdropd: rings: ' "$_kd/daemon.log" | sed "s/^/$_kn: /"
+	grep -q "^profdropd: rings: .* CPUs, $_kr " "$_kd/daemon.log" ||
+	    fail "$_kn: the daemon does not say its rings are $_kr"
+	read -r _krm _krk <"$_kd/rings" || fail "$_kn: no rings recorded"
+	echo "$_kn: $_krm perf rings mapped, $_krk KiB, on $(cat "$_kd/ncpus") CPUs"
+	[ "$_krm" = $_krn ] || fail "$_kn: $_krm perf rings mapped, not $_krn"
 
 	# Least privilege: read access kept, CAP_CHECKPOINT_RESTORE where the
 	# kernel has it (5.9+).

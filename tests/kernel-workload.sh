@@ -5,8 +5,9 @@
 # tests/kemu); it profiles this shell and its children for 8 s in two
 # windows while the 6:3:1 program, the off-CPU program and a burst of
 # short-lived processes run. OUT gets the profiles, the daemon's log,
-# its exit status, the programs' pids, what the off-CPU program says and
-# the capabilities the daemon and its symbolizer kept.
+# its exit status, the programs' pids, what the off-CPU program says,
+# the capabilities the daemon and its symbolizer kept and the perf rings
+# the daemon maps.
 out=$1 tests=$2
 shift 2
 mkdir -p "$out"
@@ -28,6 +29,24 @@ for s in /proc/[0-9]*/status; do
 		echo "$name $(sed -n 's/^CapEff:[[:space:]]*//p' "$s")" ;;
 	esac
 done >"$out/caps"
+# The perf rings the daemon maps, how many and their KiB, and the CPUs.
+# It is $pd or, behind the emulator, its child.
+grep -c '^processor' /proc/cpuinfo >"$out/ncpus"
+for s in /proc/[0-9]*/status; do
+	name=$(sed -n 's/^Name:[[:space:]]*//p' "$s" 2>/dev/null)
+	ppid=$(sed -n 's/^PPid:[[:space:]]*//p' "$s" 2>/dev/null)
+	[ "$name" = profdropd ] &&
+	    { [ "${s%/status}" = /proc/$pd ] || [ "$ppid" = $pd ]; } ||
+	    continue
+	n=0 kib=0
+	while IFS=' -' read -r from to rest; do
+		case $rest in
+		*'anon_inode:[perf_event]'*)
+			n=$((n + 1)) kib=$((kib + (0x$to - 0x$from) / 1024)) ;;
+		esac
+	done <"${s%/status}/maps"
+	echo "$n $kib"
+done >"$out/rings"
 i=0
 while [ $i -lt 30 ]; do
 	"$tests/shortlived" 60

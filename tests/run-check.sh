@@ -12,8 +12,8 @@ for item in kernel kernel.perf_event_paranoid capabilities "locked memory" \
     tracing "output directory"; do
 	grep -q "^$item " "$tmp/root" || fail "no '$item' line"
 done
-[ "$(grep -c '^kernel feature .*: granted' "$tmp/root")" = 5 ] ||
-    fail "not 5 kernel features granted here"
+[ "$(grep -c '^kernel feature .*: granted' "$tmp/root")" = 6 ] ||
+    fail "not 6 kernel features granted here"
 grep -q '^profdropd will run  *yes$' "$tmp/root" || fail "will not run as root"
 
 # An old kernel, emulated: what it lacks and what stands in for it.
@@ -21,8 +21,8 @@ require_kemu
 "$top_builddir/tests/kemu" -l "$tmp/kemu.log" 3.10 -- "$PROFDROP" check \
     >"$tmp/old" 2>/dev/null || { cat "$tmp/old"; fail "check under 3.10 failed"; }
 grep 'kernel feature' "$tmp/old"
-[ "$(grep -c '^kernel feature .*: missing; ' "$tmp/old")" = 4 ] ||
-    fail "not 4 features missing under 3.10"
+[ "$(grep -c '^kernel feature .*: missing; ' "$tmp/old")" = 5 ] ||
+    fail "not 5 features missing under 3.10"
 grep -q '^kernel  *Linux 3.10.108 ' "$tmp/old" || fail "the kernel release is not 3.10.108's"
 
 # Unprivileged with perf_event_paranoid 2: no, and the fix.

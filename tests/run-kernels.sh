@@ -24,7 +24,8 @@ lacks316="context_switch records,comm_exec,mmap2 records,PERF_FLAG_FD_CLOEXEC"
 # waits can be checked exactly (with switch records).
 kernel() {
 	case $1 in
-	3.10|3.13) tracing=$debug exact=no missing=$lacks316 ;;
+	3.10) tracing=$debug exact=no missing=$lacks316,PERF_SAMPLE_IDENTIFIER ;;
+	3.13) tracing=$debug exact=no missing=$lacks316 ;;
 	rhel73) tracing=$debug exact=no missing="context_switch records" ;;
 	rhel79) tracing=$debug exact=yes missing= ;;
 	4.4|4.9) tracing=$tracefs exact=yes missing= ;;

@@ -24,7 +24,7 @@ kernel() {
 	case $1 in
 	3.10.108)
 		img=bzImage-3.10.108 exact=no tracing=$debug
-		missing="context_switch records,comm_exec,mmap2 records,PERF_FLAG_FD_CLOEXEC" ;;
+		missing="context_switch records,comm_exec,mmap2 records,PERF_FLAG_FD_CLOEXEC,PERF_SAMPLE_IDENTIFIER" ;;
 	3.10.0-1160.el7)
 		img=bzImage-3.10.0-1160.el7 exact=no tracing=$debug missing= ;;
 	4.4.178)

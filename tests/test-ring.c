@@ -149,6 +149,112 @@ test_wrap(void)
 	free(r.scratch);
 }
 
+/* Two events in one ring, told apart by PERF_SAMPLE_IDENTIFIER. */
+static const struct sample_format cpu_format = {
+	PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
+	PERF_SAMPLE_TIME | PERF_SAMPLE_CPU, 0, 0
+};
+static const struct sample_format switch_format = {
+	PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME, 0, 0
+};
+
+struct routed {
+	char		 who[16];	/* 'c' or 's' per record, in order */
+	uint64_t	 time[16];
+	int		 n;
+};
+
+static void
+route_seen(struct routed *rd, char who, const void *rec, size_t len,
+    const struct sample_format *fmt)
+{
+	if (rd->n < 16) {
+		rd->who[rd->n] = who;
+		rd->time[rd->n] = records_time(rec, len, fmt);
+	}
+	rd->n++;
+}
+
+static void
+seen_cpu(void *arg, const void *rec, size_t len,
+    const struct sample_format *fmt)
+{
+	CHECK(fmt->type == cpu_format.type);
+	route_seen(arg, 'c', rec, len, fmt);
+}
+
+static void
+seen_switch(void *arg, const void *rec, size_t len,
+    const struct sample_format *fmt)
+{
+	CHECK(fmt->type == switch_format.type);
+	route_seen(arg, 's', rec, len, fmt);
+}
+
+/* A record of type with the u64s v after its header. */
+static size_t
+make_record(unsigned char *buf, uint32_t type, const uint64_t *v, size_t n)
+{
+	struct perf_record_header	 h = { 0, 0, 0 };
+
+	h.type = type;
+	h.size = sizeof h + n * sizeof *v;
+	memcpy(buf, &h, sizeof h);
+	memcpy(buf + sizeof h, v, n * sizeof *v);
+	return (h.size);
+}
+
+static void
+test_shared(void)
+{
+	/* id, ip, pid/tid, time, cpu; then id, pid/tid, time. */
+	const uint64_t	 cpu_sample[] = { 11, 0x401000, 7, 300, 1 };
+	const uint64_t	 switch_sample[] = { 22, 8, 200 };
+	/* COMM: pid/tid, "sh"; sample_id: pid/tid, time, cpu, id. */
+	const uint64_t	 comm[] = { 7, 0x6873, 7, 100, 1, 11 };
+	const uint64_t	 stranger[] = { 33, 9, 150 };
+	struct ring	 r;
+	struct routed	 rd;
+	unsigned char	 rec[64];
+	void		*base;
+	size_t		 len;
+
+	memset(&r, 0, sizeof r);
+	memset(&rd, 0, sizeof rd);
+	r.fd = -1;
+	r.base = base = xcalloc(1, 4096 + DATA_SIZE);
+	r.data = (unsigned char *)r.base + 4096;
+	r.data_size = DATA_SIZE;
+	ring_add_route(&r, 11, -1, &cpu_format, seen_cpu, &rd);
+	ring_add_route(&r, 22, -1, &switch_format, seen_switch, &rd);
+
+	len = make_record(rec, PERF_RECORD_COMM, comm, 6);
+	ring_put(&r, rec, len);
+	/* An id no event has, and a record too short for one: skipped. */
+	len = make_record(rec, PERF_RECORD_SAMPLE, stranger, 3);
+	ring_put(&r, rec, len);
+	len = make_record(rec, PERF_RECORD_THROTTLE, stranger, 0);
+	ring_put(&r, rec, len);
+	len = make_record(rec, PERF_RECORD_SAMPLE, switch_sample, 3);
+	ring_put(&r, rec, len);
+	len = make_record(rec, PERF_RECORD_SAMPLE, cpu_sample, 5);
+	ring_put(&r, rec, len);
+
+	/* As the sampler drains it: each record to its event's handler. */
+	for (ring_begin(&r); r.rec != NULL; ring_advance(&r)) {
+		CHECK(r.time == records_time(r.rec, r.len, &r.fmt));
+		r.handle(r.arg, r.rec, r.len, &r.fmt);
+	}
+	ring_end(&r);
+	CHECK(rd.n == 3);
+	CHECK(memcmp(rd.who, "csc", 3) == 0);
+	/* Each time read where its own event's format puts it. */
+	CHECK(rd.time[0] == 100 && rd.time[1] == 200 && rd.time[2] == 300);
+	CHECK(r.corrupt == 2);
+	free(r.routes);
+	free(base);
+}
+
 static void
 test_truncated_sample(void)
 {
@@ -172,6 +278,7 @@ int
 main(void)
 {
 	test_wrap();
+	test_shared();
 	test_truncated_sample();
 	return (check_done("test-ring"));
 }

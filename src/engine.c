@@ -245,7 +245,18 @@ engine_want_shared(struct pd_engine *e, struct perf_attr *cpu_attr,
 {
 	struct perf_attr	 attr;
 
+	size_t			 two;
+
 	if (!(e->profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)))
+		return;
+	/*
+	 * Rings of their own lose fewer records in a storm of switches
+	 * (tests/run-offcpu-storm.sh): shared only where --ring-memory
+	 * would shrink two, so that a burst of either may fill it all.
+	 */
+	two = (cpuprof_ring_pages(e->cfg, &e->features, e->profiles) +
+	    ENGINE_OFFCPU_PAGES + 2) * getpagesize();
+	if (two * sampler_ncpus(e->sampler) <= e->cfg->ring_memory)
 		return;
 	offcpu_attr(&attr, e->cfg, &e->features, sf, ENGINE_OFFCPU_PAGES);
 	e->shared_rings = ringshare_probe(&e->features, cpu_attr, &attr,

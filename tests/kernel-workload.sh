@@ -16,8 +16,13 @@ echo $! >"$out/hot.pid"
 "$tests/waiter" 9 >"$out/waits" &
 echo $! >"$out/waiter.pid"
 while [ ! -e "$out/ready" ]; do sleep 0.1; done
+# Rings within 4000 KiB a CPU: two at full size would not fit, so the
+# events share one where the kernel allows it.
+ncpus=$(grep -c '^processor' /proc/cpuinfo)
+echo $ncpus >"$out/ncpus"
 "$@" --foreground --verbose --pid $$ --frequency 199 --rotate 4 \
-    --duration 8 --output-dir "$out" 2>"$out/daemon.log" &
+    --duration 8 --output-dir "$out" --ring-memory $((ncpus * 4000))KiB \
+    2>"$out/daemon.log" &
 pd=$!
 sleep 2
 # What the daemon and its symbolizer kept, once sampling.
@@ -31,7 +36,6 @@ for s in /proc/[0-9]*/status; do
 done >"$out/caps"
 # The perf rings the daemon maps, how many and their KiB, and the CPUs.
 # It is $pd or, behind the emulator, its child.
-grep -c '^processor' /proc/cpuinfo >"$out/ncpus"
 for s in /proc/[0-9]*/status; do
 	name=$(sed -n 's/^Name:[[:space:]]*//p' "$s" 2>/dev/null)
 	ppid=$(sed -n 's/^PPid:[[:space:]]*//p' "$s" 2>/dev/null)

@@ -4,7 +4,6 @@
 . "$(dirname "$0")/test-subr.sh"
 require_root
 require_perf_events
-PROFDROP=$top_builddir/src/profdrop/profdrop
 
 "$PROFDROP" check -o "$tmp" >"$tmp/root" || { cat "$tmp/root"; fail "check as root failed"; }
 cat "$tmp/root"

@@ -10,11 +10,8 @@
 # than the limit (ulimit -t and -v). The readers that read the whole profile agree on which.
 . "$(dirname "$0")/test-subr.sh"
 
-PROFDROP=$top_builddir/src/profdrop/profdrop
 TEST_PROFILE=$top_builddir/tests/test-profile
-for p in "$PROFDROP" "$TEST_PROFILE"; do
-	[ -x "$p" ] || fail "$p is missing: build it first (make check)"
-done
+require_built "$TEST_PROFILE"
 
 # What a sanitizer finds is an exit status of its own, never 0 or 1.
 ASAN_OPTIONS=exitcode=99${ASAN_OPTIONS:+:$ASAN_OPTIONS}

@@ -10,11 +10,8 @@ require_root
 require_perf_events
 require_xmllint
 
-PROFDROP=$top_builddir/src/profdrop/profdrop
 SHIFT=$top_builddir/tests/shift
-for p in "$PROFDROP" "$SHIFT"; do
-	[ -x "$p" ] || fail "$p is missing: build it first (make check)"
-done
+require_built "$SHIFT"
 
 # profile_shift PERCENT DIR: a CPU profile in DIR of shift giving
 # work_a PERCENT of its time.

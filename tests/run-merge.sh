@@ -10,9 +10,6 @@ require_perf_events
 require_go_pprof
 mount_tracefs
 
-PROFDROP=$top_builddir/src/profdrop/profdrop
-[ -x "$PROFDROP" ] || fail "$PROFDROP is missing: build it first (make check)"
-
 start_busy 10
 mkdir "$tmp/out"
 run_profdropd_log "$tmp/log" --duration 5 --rotate 1 --frequency 499 \

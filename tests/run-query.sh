@@ -18,11 +18,8 @@ require_perf_events
 require_go_pprof
 mount_tracefs
 
-PROFDROP=$top_builddir/src/profdrop/profdrop
 PDRETIME=$top_builddir/tests/pdretime
-for p in "$PROFDROP" "$PDRETIME"; do
-	[ -x "$p" ] || fail "$p is missing: build it first (make check)"
-done
+require_built "$PDRETIME"
 for t in prometheus promtool curl; do
 	command -v $t >/dev/null 2>&1 ||
 	    fail "$t not found: install it (contrib/install-deps.sh)"

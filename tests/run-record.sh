@@ -9,11 +9,8 @@ require_perf_events
 require_go_pprof
 mount_tracefs
 
-PROFDROP=$top_builddir/src/profdrop/profdrop
 FORKER=$top_builddir/tests/forker
-for p in "$PROFDROP" "$FORKER"; do
-	[ -x "$p" ] || fail "$p is missing: build it first (make check)"
-done
+require_built "$FORKER"
 
 # cpu_seconds TIME-FILE: user + system seconds /usr/bin/time -f '%U %S' wrote.
 cpu_seconds() {

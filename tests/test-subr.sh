@@ -20,6 +20,7 @@ if [ -z "$top_builddir" ]; then
 fi
 top_builddir=$(cd "$top_builddir" && pwd)
 PROFDROPD=$top_builddir/src/profdropd/profdropd
+PROFDROP=$top_builddir/src/profdrop/profdrop
 # A command profdropd runs behind (tests/kemu), none by default.
 PROFDROPD_WRAP=
 HOT631=$top_builddir/tests/hot631
@@ -60,9 +61,13 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/profdrop-test.XXXXXX")
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-for p in "$PROFDROPD" "$HOT631" "$PDREAD"; do
-	[ -x "$p" ] || fail "$p is missing: build it first (make check)"
-done
+# require_built FILE...: the programs a test runs are built.
+require_built() {
+	for _rb in "$@"; do
+		[ -x "$_rb" ] || fail "$_rb is missing: build it first (make check)"
+	done
+}
+require_built "$PROFDROPD" "$PROFDROP" "$HOT631" "$PDREAD"
 
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"

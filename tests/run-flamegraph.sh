@@ -317,24 +317,14 @@ dom "file://$tmp/evil.html"
 [ "$(grep -c '<script' "$tmp/dom")" = 1 ] || fail "a name's <script> got into the page"
 echo "hostile names: escaped, the SVG well-formed, collapse one line a stack"
 
-# Drop directories: five windows of a minute from 2024-01-01T00:00:00Z,
-# the first two in sent/, each a real window of the machine given that
-# time, and two off-CPU ones; --since, --until, --tag, --focus and
+# A drop directory of windows of a minute from 2024-01-01T00:00:00Z, each
+# a real window of the machine: --since, --until, --tag, --focus and
 # --ignore select what go tool pprof -raw lists of the files of the
 # windows they should select, with -tagfocus, -focus and -ignore.
 store=$tmp/store
-[ "$(ls "$tmp"/win/cpu-*.pb.gz | wc -l)" -ge 2 ] ||
-    fail "too few windows from a run with --rotate 1"
-retime_store "$store" cpu 5 2 $(ls "$tmp"/win/cpu-*.pb.gz)
-retime_store "$store" offcpu 2 0 $(ls "$tmp"/win/offcpu-*.pb.gz)
-# window PATTERN...: the files of the store that match, one a line.
-window() {
-	for _w; do
-		grep -e "$_w" "$tmp/store.files"
-	done
-}
+minute_store "$store" "$tmp/win"
 range="--since 2024-01-01T00:01:30Z --until 2024-01-01T00:03:30Z"
-pprof_files=$(window /cpu-20240101T0001 /cpu-20240101T0002 /cpu-20240101T0003)
+pprof_files=$(store_window /cpu-20240101T0001 /cpu-20240101T0002 /cpu-20240101T0003)
 same_collapse "the store, 00:01:30 to 00:03:30" "$range" "" "$store"
 same_collapse "the store, 00:01:30 to 00:03:30, --tag comm=hot631" \
     "$range --tag comm=hot631" "-tagfocus=comm=^hot631\$" "$store"
@@ -359,10 +349,10 @@ cmp -s "$tmp/default.svg" "$tmp/store.svg" ||
     fail "profdrop flamegraph draws another graph with the directory of PROFDROP_OUTPUT_DIR"
 same_collapse "--dir" "$sel -d $store" \
     "-tagfocus=pid=$busy_pid -focus=caller_ -ignore=hot_c"
-pprof_files=$(window /cpu-20240101T0000 /cpu-20240101T0001)
+pprof_files=$(store_window /cpu-20240101T0000 /cpu-20240101T0001)
 same_collapse "the store until 00:01:10" "--until 2024-01-01T00:01:10Z" "" \
     "$store"
-pprof_files=$(window /offcpu-)
+pprof_files=$(store_window /offcpu-)
 same_collapse "the store's off-CPU windows" "--profiles offcpu" "" "$store"
 pprof_files=
 echo "selected from the store as go tool pprof merges them: the same"

@@ -3,7 +3,9 @@
 # runtime/pprof writes: the folded stacks are the ones go tool pprof -raw
 # lists, the SVG is well-formed and every frame is as wide as its value,
 # search and zoom work in a real browser (headless Chromium), and hostile
-# names come out escaped.
+# names come out escaped; drop directories with --since, --until and
+# --tag, and --focus and --ignore, select the samples go tool pprof -raw
+# lists of the files of the windows, with -tagfocus, -focus and -ignore.
 . "$(dirname "$0")/test-subr.sh"
 . "$srcdir/flame-subr.sh"
 require_root
@@ -17,11 +19,11 @@ PROFDROP=$top_builddir/src/profdrop/profdrop
 [ -x "$PROFDROP" ] || fail "$PROFDROP is missing: build it first (make check)"
 FRAMES_W=1180	# the width frames take in the SVG, in pixels
 
-# raw_folded FILE: the profile's stacks as go tool pprof -raw lists them,
-# folded: "root;...;leaf VALUE" in the default sample type, one line per
-# stack, sorted.
+# raw_folded [PPROF-OPTION...] FILE...: the profiles' stacks as go tool
+# pprof -raw lists them, merged: "root;...;leaf VALUE" in the default
+# sample type, one line per stack, sorted.
 raw_folded() {
-	gopprof -raw "$1" >/dev/null
+	gopprof -raw "$@" >/dev/null
 	awk '
 		/^Samples:/ { sec = "s"; getline
 			col = NF	# the last, unless another is the default
@@ -123,20 +125,29 @@ check_widths() {
 		}' "$tmp/paths" "$2" || fail "frame widths in $1 are not their values"
 }
 
-# check_collapse PROFILE: profdrop collapse prints the stacks go tool
-# pprof -raw lists, with the same values, and well-formed lines.
-check_collapse() {
-	"$PROFDROP" collapse "$1" >"$tmp/collapsed" ||
-	    fail "profdrop collapse $1 failed"
+# same_collapse WHAT "PROFDROP-OPTIONS" "PPROF-OPTIONS" FILE|DIR...:
+# profdrop collapse prints the stacks go tool pprof -raw lists, of
+# $pprof_files when DIRs are given, with the same values, in well-formed
+# lines.
+same_collapse() {
+	_sc_what=$1 _sc_pd=$2 _sc_go=$3
+	shift 3
+	"$PROFDROP" collapse $_sc_pd "$@" >"$tmp/collapsed" ||
+	    fail "profdrop collapse $_sc_pd $* failed"
 	! grep -Evq '^[^;]+(;[^;]+)* [0-9]+$' "$tmp/collapsed" ||
 	    fail "collapse: lines that are not \"a;b;c N\": $(grep -Ev '^[^;]+(;[^;]+)* [0-9]+$' "$tmp/collapsed" | head -3)"
 	sort "$tmp/collapsed" >"$tmp/pd.folded"
-	raw_folded "$1" >"$tmp/go.folded"
+	if [ -n "$pprof_files" ]; then
+		raw_folded $_sc_go $pprof_files >"$tmp/go.folded"
+	else
+		raw_folded $_sc_go "$@" >"$tmp/go.folded"
+	fi
+	[ -s "$tmp/go.folded" ] || fail "$_sc_what: go tool pprof -raw lists no stack"
 	cmp -s "$tmp/pd.folded" "$tmp/go.folded" || {
 		diff "$tmp/go.folded" "$tmp/pd.folded" | head -20 >&2
-		fail "profdrop collapse and go tool pprof -raw differ on $1"
+		fail "profdrop collapse and go tool pprof -raw differ on $_sc_what"
 	}
-	echo "$(basename "$1"): collapse = go tool pprof -raw: $(wc -l <"$tmp/pd.folded") stacks," \
+	echo "$_sc_what: collapse = go tool pprof -raw: $(wc -l <"$tmp/pd.folded") stacks," \
 	    "$(awk '{ s += $NF } END { printf "%.0f", s }' "$tmp/pd.folded") in all"
 }
 
@@ -169,6 +180,10 @@ mkdir "$tmp/out"
 run_profdropd_log "$tmp/log" --pid $busy_pid --duration 2 --rotate 60 \
     --frequency 499 --output-dir "$tmp/out"
 cpu=$(ls "$tmp"/out/cpu-*.pb.gz)
+# And windows of a second of the whole machine, for a drop directory of
+# known times below.
+run_profdropd_log "$tmp/log" --duration 3 --rotate 1 --frequency 499 \
+    --output-dir "$tmp/win"
 
 # A Go profile, built and run offline.
 mkdir "$tmp/go"
@@ -179,7 +194,7 @@ cp "$srcdir/gocpu.go" "$tmp/go/"
 "$tmp/go/gocpu" "$tmp/go.pb.gz" || fail "gocpu failed"
 
 for f in "$cpu" "$tmp/go.pb.gz"; do
-	check_collapse "$f"
+	same_collapse "$(basename "$f")" "" "" "$f"
 	"$PROFDROP" flamegraph -o "$tmp/flame.svg" "$f" ||
 	    fail "profdrop flamegraph $f failed"
 	xmllint --noout "$tmp/flame.svg" || fail "the SVG of $f is not well-formed"
@@ -302,14 +317,58 @@ dom "file://$tmp/evil.html"
 [ "$(grep -c '<script' "$tmp/dom")" = 1 ] || fail "a name's <script> got into the page"
 echo "hostile names: escaped, the SVG well-formed, collapse one line a stack"
 
+# A drop directory of windows of a minute from 2024-01-01T00:00:00Z, each
+# a real window of the machine: --since, --until, --tag, --focus and
+# --ignore select what go tool pprof -raw lists of the files of the
+# windows they should select, with -tagfocus, -focus and -ignore.
+store=$tmp/store
+minute_store "$store" "$tmp/win"
+range="--since 2024-01-01T00:01:30Z --until 2024-01-01T00:03:30Z"
+pprof_files=$(store_window /cpu-20240101T0001 /cpu-20240101T0002 /cpu-20240101T0003)
+same_collapse "the store, 00:01:30 to 00:03:30" "$range" "" "$store"
+same_collapse "the store, 00:01:30 to 00:03:30, --tag comm=hot631" \
+    "$range --tag comm=hot631" "-tagfocus=comm=^hot631\$" "$store"
+grep -q ';main;run_loop;caller_a;hot_a [0-9]*$' "$tmp/collapsed" ||
+    fail "--tag comm=hot631: no stack of hot_a"
+sel="$range --tag pid=$busy_pid --focus caller_ --ignore hot_c"
+same_collapse "the store, 00:01:30 to 00:03:30, --tag pid --focus --ignore" \
+    "$sel" "-tagfocus=pid=$busy_pid -focus=caller_ -ignore=hot_c" "$store"
+grep -q ';caller_b;hot_b [0-9]*$' "$tmp/collapsed" ||
+    fail "--focus caller_: no stack of hot_b"
+! grep -q 'hot_c' "$tmp/collapsed" || fail "--ignore hot_c: a stack of hot_c"
+! grep -vq ';caller_' "$tmp/collapsed" ||
+    fail "--focus caller_: a stack without caller_: $(grep -v ';caller_' "$tmp/collapsed" | head -1)"
+"$PROFDROP" flamegraph -o "$tmp/store.svg" $sel "$store" ||
+    fail "profdrop flamegraph $sel $store failed"
+xmllint --noout "$tmp/store.svg" || fail "the SVG of the store is not well-formed"
+check_widths "$tmp/store.svg" "$tmp/collapsed"
+# With no file or directory, the one profdropd writes to; or --dir.
+PROFDROP_OUTPUT_DIR=$store "$PROFDROP" flamegraph -o "$tmp/default.svg" $sel ||
+    fail "profdrop flamegraph without a directory, PROFDROP_OUTPUT_DIR set, failed"
+cmp -s "$tmp/default.svg" "$tmp/store.svg" ||
+    fail "profdrop flamegraph draws another graph with the directory of PROFDROP_OUTPUT_DIR"
+same_collapse "--dir" "$sel -d $store" \
+    "-tagfocus=pid=$busy_pid -focus=caller_ -ignore=hot_c"
+pprof_files=$(store_window /cpu-20240101T0000 /cpu-20240101T0001)
+same_collapse "the store until 00:01:10" "--until 2024-01-01T00:01:10Z" "" \
+    "$store"
+pprof_files=$(store_window /offcpu-)
+same_collapse "the store's off-CPU windows" "--profiles offcpu" "" "$store"
+pprof_files=
+echo "selected from the store as go tool pprof merges them: the same"
+
 # Errors: one line naming the problem.
 offcpu=$(ls "$tmp"/out/offcpu-*.pb.gz)
 expect_error 2 "-o $tmp/x.png: name a file ending in .svg or .html" \
     flamegraph -o "$tmp/x.png" "$cpu"
-expect_error 1 "$offcpu: sample types [switches/count, off_cpu/nanoseconds], but $cpu has [samples/count, cpu/nanoseconds]" \
+expect_error 1 "$offcpu has sample types [switches/count off_cpu/nanoseconds], $cpu [samples/count cpu/nanoseconds]: profiles of different types do not merge" \
     flamegraph -o "$tmp/x.svg" "$cpu" "$offcpu"
 expect_error 1 "$cpu: no sample type \"wall\"; it has samples/count, cpu/nanoseconds" \
     collapse -i wall "$cpu"
 expect_error 1 "$tmp/none/x.svg: No such file or directory" \
     flamegraph -o "$tmp/none/x.svg" "$cpu"
 expect_error 2 "usage: profdrop flamegraph" flamegraph "$cpu"
+expect_error 1 "no cpu profile since 2024-01-01T00:05:00.000Z in $store" \
+    collapse --since 2024-01-01T00:05:00Z "$store"
+expect_error 1 "--focus (: " flamegraph -o "$tmp/x.svg" --focus "(" "$cpu"
+expect_error 1 "--tag pid: give KEY=VALUE" collapse --tag pid "$cpu"

@@ -229,21 +229,11 @@ same_top "Go --focus runtime" "--focus ^runtime\." "-focus=^runtime\." \
     "$tmp/go.pb.gz"
 
 # Drop directories: five windows of a minute from 2024-01-01T00:00:00Z,
-# the first two in sent/, each a real window of the run with --rotate 1
-# given that time, and two off-CPU ones at 00:00 and 00:01.
+# each a real window of the run with --rotate 1 given that time.
 store=$tmp/store
-[ "$(ls "$tmp"/win/cpu-*.pb.gz | wc -l)" -ge 2 ] ||
-    fail "too few windows from a run with --rotate 1"
-retime_store "$store" cpu 5 2 $(ls "$tmp"/win/cpu-*.pb.gz)
-retime_store "$store" offcpu 2 0 $(ls "$tmp"/win/offcpu-*.pb.gz)
-# window PATTERN...: the files of the store that match, one a line.
-window() {
-	for _w; do
-		grep -e "$_w" "$tmp/store.files"
-	done
-}
+minute_store "$store" "$tmp/win"
 range="--since 2024-01-01T00:01:30Z --until 2024-01-01T00:03:30Z"
-pprof_files=$(window /cpu-20240101T0001 /cpu-20240101T0002 /cpu-20240101T0003)
+pprof_files=$(store_window /cpu-20240101T0001 /cpu-20240101T0002 /cpu-20240101T0003)
 same_top "the store, 00:01:30 to 00:03:30" "$range" "" "$store"
 same_top "the store, 00:01:30 to 00:03:30, --focus hot_a" \
     "$range --focus hot_a" "-focus=hot_a" "$store"
@@ -255,10 +245,10 @@ PROFDROP_OUTPUT_DIR=$store "$PROFDROP" top -n 1000 $range >"$tmp/default.top" ||
 same_top "--dir" "$range -d $store" ""
 cmp "$tmp/default.top" "$tmp/pd.top" ||
     fail "profdrop top shows another table with the directory of PROFDROP_OUTPUT_DIR"
-pprof_files=$(window /cpu-20240101T0000 /cpu-20240101T0001)
+pprof_files=$(store_window /cpu-20240101T0000 /cpu-20240101T0001)
 same_top "the store until 00:01:10" \
     "--until 2024-01-01T00:01:10Z" "" "$store"
-pprof_files=$(window /offcpu-)
+pprof_files=$(store_window /offcpu-)
 same_top "the store's off-CPU windows" "--profiles offcpu" "" "$store"
 pprof_files=
 echo "selected from the store as go tool pprof merges them: the same"

@@ -690,3 +690,22 @@ retime_store() {
 		_rs_i=$((_rs_i + 1))
 	done
 }
+
+# minute_store DIR WINDIR: a drop directory of retime_store in DIR, five
+# cpu windows of a minute from t0, the first two in DIR/sent, and two
+# off-CPU ones at 00:00 and 00:01, made of the windows a run with
+# --rotate 1 wrote into WINDIR.
+minute_store() {
+	[ "$(ls "$2"/cpu-*.pb.gz | wc -l)" -ge 2 ] ||
+	    fail "too few windows from a run with --rotate 1"
+	retime_store "$1" cpu 5 2 $(ls "$2"/cpu-*.pb.gz)
+	retime_store "$1" offcpu 2 0 $(ls "$2"/offcpu-*.pb.gz)
+}
+
+# store_window PATTERN...: the files retime_store wrote that match, one a
+# line.
+store_window() {
+	for _sw; do
+		grep -e "$_sw" "$tmp/store.files"
+	done
+}

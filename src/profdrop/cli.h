@@ -189,13 +189,25 @@ int		 focus_apply(const struct pd_profile *, const regex_t *,
 /* gather.c */
 struct mergeout;
 struct selopt;
+/* The profiles a command shows, merged, and the samples it keeps. */
+struct gathered {
+	struct mergeout		*mo;
+	const struct pd_profile	*all;		/* every sample, merged */
+	struct pd_profile	*filtered;	/* those kept, NULL if all */
+	const struct pd_profile	*shown;		/* filtered, else all */
+	const char		*what;		/* the first path or the dir */
+	int			 index;		/* the sample type shown */
+};
 int		 gather_profiles(struct selopt *, char **, size_t,
 		     struct mergeout *, char **);
+int		 gather_select(struct selopt *, char **, size_t, const char *,
+		     struct gathered *, char **);
+void		 gather_free(struct gathered *);
 
 /* load.c */
 struct pd_profile *load_profiles(const char *, char **, size_t);
-int		 load_sample_index(const char *, const struct pd_profile *,
-		     const char *, const char *);
+int		 load_sample_index(const struct pd_profile *, const char *,
+		     const char *, char **);
 int		 load_graph(const char *, char **, size_t, const char *,
 		     struct pd_profile **, struct graph **);
 
@@ -231,6 +243,9 @@ int		 timearg_overlaps(const struct timespan *,
 #define SELOPT_PROFILES	0x100
 #define SELOPT_SINCE	0x101
 #define SELOPT_UNTIL	0x102
+#define SELOPT_FOCUS	0x103
+#define SELOPT_IGNORE	0x104
+#define SELOPT_WRONG	0x1ff	/* from selopt_next: an argument is wrong */
 /* Its long options, for a command's table; -d and -t are short too. */
 #define SELOPT_LONGOPTS							\
 	{ "dir",	required_argument,	NULL, 'd' },		\
@@ -238,6 +253,10 @@ int		 timearg_overlaps(const struct timespan *,
 	{ "since",	required_argument,	NULL, SELOPT_SINCE },	\
 	{ "tag",	required_argument,	NULL, 't' },		\
 	{ "until",	required_argument,	NULL, SELOPT_UNTIL }
+/* And for the commands that show samples, the stacks they keep. */
+#define SELOPT_STACK_LONGOPTS						\
+	{ "focus",	required_argument,	NULL, SELOPT_FOCUS },	\
+	{ "ignore",	required_argument,	NULL, SELOPT_IGNORE }
 struct selopt {
 	const char	 *dir;
 	char		 *configured;	/* the default dir, allocated */
@@ -248,9 +267,16 @@ struct selopt {
 	int		  since_given;
 	int		  until_given;
 	int64_t		  now;
+	regex_t		  focus;	/* --focus, if has_focus */
+	regex_t		  ignore;
+	int		  has_focus;
+	int		  has_ignore;
 };
 void		 selopt_init(struct selopt *, int);
+struct option;
 int		 selopt_set(struct selopt *, int, const char *, char **);
+int		 selopt_next(struct selopt *, int, char **, const char *,
+		     const struct option *, char **);
 int		 selopt_check(const struct selopt *, char **);
 int		 selopt_dir(struct selopt *, char **);
 char		*selopt_asked(const struct selopt *);

@@ -1,6 +1,7 @@
 /*
- * profdrop collapse: profiles, merged, as folded stacks, "root;...;leaf
- * value" a line, the form flamegraph.pl, inferno and speedscope read.
+ * profdrop collapse: profiles and drop directories, merged, as folded
+ * stacks, "root;...;leaf value" a line, the form flamegraph.pl, inferno and
+ * speedscope read; the samples kept as profdrop top keeps them.
  */
 
 #include <getopt.h>
@@ -15,7 +16,9 @@
 static int	cmd_collapse_exec(int, char **);
 
 const struct cmd_entry cmd_collapse_entry = {
-	"collapse", "[-i type] file ...",
+	"collapse", "[-i type] [--focus regex] [--ignore regex] "
+	"[-t key=value] [--profiles type] [--since time] [--until time] "
+	"[-d dir] [file | dir ...]",
 	"print profiles, merged, as folded stacks for flame graph tools",
 	cmd_collapse_exec
 };
@@ -82,35 +85,51 @@ static int
 cmd_collapse_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		SELOPT_LONGOPTS,
+		SELOPT_STACK_LONGOPTS,
 		{ "sample-index", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct pd_profile	*p;
-	struct graph		*g;
+	struct selopt		 sel;
+	struct gathered		 g;
+	struct graph		*graph;
 	struct flame_tree	*t;
 	const char		*type = NULL;
-	int			 ch, index;
+	char			*cause = NULL;
+	int			 ch, rc = 1;
 
-	while ((ch = getopt_long(argc, argv, "i:", longopts, NULL)) != -1) {
+	selopt_init(&sel, argc);
+	while ((ch = selopt_next(&sel, argc, argv, "d:i:t:", longopts,
+	    &cause)) != -1) {
 		switch (ch) {
+		case SELOPT_WRONG:
+			goto fail;
 		case 'i':
 			type = optarg;
 			break;
 		default:
-			return (cmd_usage(&cmd_collapse_entry));
+			rc = cmd_usage(&cmd_collapse_entry);
+			goto out;
 		}
 	}
-	if (optind == argc)
-		return (cmd_usage(&cmd_collapse_entry));
-	if ((index = load_graph(argv[0], argv + optind, argc - optind, type,
-	    &p, &g)) == -1)
-		return (1);
+	if (selopt_check(&sel, &cause) != 0 || gather_select(&sel,
+	    argv + optind, argc - optind, type, &g, &cause) != 0)
+		goto fail;
+	graph = graph_new(g.shown);
 	t = flame_new(0);
-	flame_add(t, g, index, 0);
+	flame_add(t, graph, g.index, 0);
 	flame_layout(t, 1);
 	collapse_print(t);
 	flame_free(t);
-	graph_free(g);
-	pd_profile_free(p);
-	return (fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
+	graph_free(graph);
+	gather_free(&g);
+	rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	goto out;
+
+fail:
+	fprintf(stderr, "%s: %s\n", argv[0], cause);
+	free(cause);
+out:
+	selopt_free(&sel);
+	return (rc);
 }

@@ -7,7 +7,6 @@
 
 #include <getopt.h>
 #include <inttypes.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +18,6 @@
 #define TOP_EDGE_FRACTION	0.001
 
 #define TOP_CUM		0x200
-#define TOP_FOCUS	0x201
-#define TOP_IGNORE	0x202
 
 static int	cmd_top_exec(int, char **);
 
@@ -37,10 +34,6 @@ struct top {
 	const char	*type;
 	long long	 count;
 	int		 cum;		/* sort by cum, as pprof's -cum */
-	regex_t		 focus;
-	regex_t		 ignore;
-	int		 has_focus;
-	int		 has_ignore;
 };
 
 /* pprof's last resort: the nodes' fields printed, compared as text. */
@@ -162,20 +155,6 @@ top_print(const struct pd_profile *p, int index, int64_t total,
 	}
 }
 
-/* The last of an option given more than once counts, as with pprof's. */
-static int
-top_regex(const char *opt, const char *arg, regex_t *re, int *has,
-    char **cause)
-{
-	if (*has)
-		regfree(re);
-	*has = 0;
-	if (focus_compile(opt, arg, re, cause) != 0)
-		return (-1);
-	*has = 1;
-	return (0);
-}
-
 /*
  * The options: 1 for a usage error, 2 and -1 for a wrong argument, as the
  * exit status says: a misused command, or an error.
@@ -185,23 +164,19 @@ top_options(struct top *t, int argc, char **argv, char **cause)
 {
 	static const struct option longopts[] = {
 		SELOPT_LONGOPTS,
+		SELOPT_STACK_LONGOPTS,
 		{ "cum",	no_argument,		NULL, TOP_CUM },
-		{ "focus",	required_argument,	NULL, TOP_FOCUS },
-		{ "ignore",	required_argument,	NULL, TOP_IGNORE },
 		{ "sample-index", required_argument,	NULL, 'i' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char	*end;
-	int	 ch, rc;
+	int	 ch;
 
-	while ((ch = getopt_long(argc, argv, "d:i:n:t:", longopts,
-	    NULL)) != -1) {
-		if ((rc = selopt_set(&t->sel, ch, optarg, cause)) != 1) {
-			if (rc != 0)
-				return (-1);
-			continue;
-		}
+	while ((ch = selopt_next(&t->sel, argc, argv, "d:i:n:t:", longopts,
+	    cause)) != -1) {
 		switch (ch) {
+		case SELOPT_WRONG:
+			return (-1);
 		case 'i':
 			t->type = optarg;
 			break;
@@ -216,46 +191,11 @@ top_options(struct top *t, int argc, char **argv, char **cause)
 		case TOP_CUM:
 			t->cum = 1;
 			break;
-		case TOP_FOCUS:
-			if (top_regex("--focus", optarg, &t->focus,
-			    &t->has_focus, cause) != 0)
-				return (-1);
-			break;
-		case TOP_IGNORE:
-			if (top_regex("--ignore", optarg, &t->ignore,
-			    &t->has_ignore, cause) != 0)
-				return (-1);
-			break;
 		default:
 			return (1);
 		}
 	}
 	return (selopt_check(&t->sel, cause));
-}
-
-/* The samples --tag, --focus and --ignore keep; *out NULL if all. */
-static int
-top_filter(struct top *t, const struct pd_profile *p, struct pd_profile **out,
-    char **cause)
-{
-	struct pd_profile	*tagged = NULL;
-	int			 rc;
-
-	*out = NULL;
-	if (t->sel.ntags != 0 && pd_profile_filter(p, t->sel.tags,
-	    t->sel.ntags, &tagged, cause) != 0)
-		return (-1);
-	if (!t->has_focus && !t->has_ignore) {
-		*out = tagged;
-		return (0);
-	}
-	rc = focus_apply(tagged != NULL ? tagged : p, t->has_focus ?
-	    &t->focus : NULL, t->has_ignore ? &t->ignore : NULL, out, cause);
-	if (tagged != NULL)
-		pd_profile_free(tagged);
-	if (rc != 0)
-		*out = NULL;
-	return (rc);
 }
 
 /* The table of the profile of sample type index; total before filters. */
@@ -292,13 +232,11 @@ static int
 cmd_top_exec(int argc, char **argv)
 {
 	struct top		 t;
-	struct mergeout		*mo = NULL;
-	const struct pd_profile	*all;
-	struct pd_profile	*shown = NULL;
+	struct gathered		 g;
 	char			*cause = NULL;
 	int64_t			 total = 0;
 	size_t			 i;
-	int			 rc, index;
+	int			 rc;
 
 	memset(&t, 0, sizeof t);
 	selopt_init(&t.sel, argc);
@@ -311,23 +249,15 @@ cmd_top_exec(int argc, char **argv)
 		free(cause);
 		goto out;
 	}
-	if (rc != 0)
+	if (rc != 0 || gather_select(&t.sel, argv + optind, argc - optind,
+	    t.type, &g, &cause) != 0)
 		goto fail;
-	mo = mergeout_new();
-	if (gather_profiles(&t.sel, argv + optind, argc - optind, mo,
-	    &cause) != 0 || (all = mergeout_sum(mo, &cause)) == NULL)
-		goto fail;
-	if ((index = load_sample_index(argv[0], all, t.type, optind < argc ?
-	    argv[optind] : t.sel.dir)) == -1) {
-		rc = 1;
-		goto out;
-	}
 	/* pprof's percentages are of every sample, whatever it shows. */
-	for (i = 0; i < all->nsamples; i++)
-		total = cli_add(total, cli_abs(all->samples[i].values[index]));
-	if (top_filter(&t, all, &shown, &cause) != 0)
-		goto fail;
-	top_show(&t, shown != NULL ? shown : all, index, total);
+	for (i = 0; i < g.all->nsamples; i++)
+		total = cli_add(total,
+		    cli_abs(g.all->samples[i].values[g.index]));
+	top_show(&t, g.shown, g.index, total);
+	gather_free(&g);
 	rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 	goto out;
 
@@ -336,14 +266,6 @@ fail:
 	free(cause);
 	rc = 1;
 out:
-	if (shown != NULL)
-		pd_profile_free(shown);
-	if (mo != NULL)
-		mergeout_free(mo);
-	if (t.has_focus)
-		regfree(&t.focus);
-	if (t.has_ignore)
-		regfree(&t.ignore);
 	selopt_free(&t.sel);
 	return (rc);
 }

@@ -101,9 +101,10 @@ out:
 	return (merged);
 }
 
+/* The index of sample type type in p, read from what; NULL the default. */
 int
-load_sample_index(const char *cmd, const struct pd_profile *p,
-    const char *type, const char *what)
+load_sample_index(const struct pd_profile *p, const char *type,
+    const char *what, char **cause)
 {
 	char	*types;
 	int	 index;
@@ -111,8 +112,8 @@ load_sample_index(const char *cmd, const struct pd_profile *p,
 	if ((index = pd_profile_sample_index(p, type)) != -1)
 		return (index);
 	types = load_types(p);
-	fprintf(stderr, "%s: %s: no sample type \"%s\"; it has %s\n", cmd,
-	    what, type, types);
+	*cause = alloc_printf("%s: no sample type \"%s\"; it has %s", what,
+	    type != NULL ? type : "", types);
 	free(types);
 	return (-1);
 }
@@ -125,11 +126,14 @@ int
 load_graph(const char *cmd, char **files, size_t n, const char *type,
     struct pd_profile **p, struct graph **g)
 {
+	char	*cause;
 	int	 index;
 
 	if ((*p = load_profiles(cmd, files, n)) == NULL)
 		return (-1);
-	if ((index = load_sample_index(cmd, *p, type, files[0])) == -1) {
+	if ((index = load_sample_index(*p, type, files[0], &cause)) == -1) {
+		fprintf(stderr, "%s: %s\n", cmd, cause);
+		free(cause);
 		pd_profile_free(*p);
 		*p = NULL;
 		return (-1);

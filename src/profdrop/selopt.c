@@ -1,8 +1,11 @@
 /*
- * The options that select windows of a drop directory, as query and top
- * take them: --dir, --profiles, --since, --until and --tag.
+ * The options that select windows of a drop directory, as query, top,
+ * flamegraph and collapse take them: --dir, --profiles, --since, --until
+ * and --tag; and the stacks of their samples, --focus and --ignore.
  */
 
+#include <getopt.h>
+#include <regex.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,20 @@ selopt_init(struct selopt *so, int argc)
 	so->range.end = INT64_MAX;
 	so->tags = alloc_zero(argc, sizeof *so->tags);
 	so->now = timearg_now();
+}
+
+/* The last of --focus or --ignore given more than once counts, as in pprof. */
+static int
+selopt_regex(const char *opt, const char *arg, regex_t *re, int *has,
+    char **cause)
+{
+	if (*has)
+		regfree(re);
+	*has = 0;
+	if (focus_compile(opt, arg, re, cause) != 0)
+		return (-1);
+	*has = 1;
+	return (0);
 }
 
 /*
@@ -49,8 +66,34 @@ selopt_set(struct selopt *so, int ch, const char *arg, char **cause)
 		}
 		so->tags[so->ntags++] = arg;
 		return (0);
+	case SELOPT_FOCUS:
+		return (selopt_regex("--focus", arg, &so->focus,
+		    &so->has_focus, cause));
+	case SELOPT_IGNORE:
+		return (selopt_regex("--ignore", arg, &so->ignore,
+		    &so->has_ignore, cause));
 	}
 	return (1);
+}
+
+/*
+ * getopt_long, taking the options of so as they come: the next other
+ * option, -1 at the end, or SELOPT_WRONG if an argument is wrong.
+ */
+int
+selopt_next(struct selopt *so, int argc, char **argv, const char *optstring,
+    const struct option *longopts, char **cause)
+{
+	int	 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, optstring, longopts,
+	    NULL)) != -1) {
+		if ((rc = selopt_set(so, ch, optarg, cause)) == 1)
+			return (ch);
+		if (rc != 0)
+			return (SELOPT_WRONG);
+	}
+	return (-1);
 }
 
 /* Once every option is in: a range that is one. */
@@ -106,4 +149,8 @@ selopt_free(struct selopt *so)
 {
 	free(so->tags);
 	free(so->configured);
+	if (so->has_focus)
+		regfree(&so->focus);
+	if (so->has_ignore)
+		regfree(&so->ignore);
 }

@@ -15,8 +15,6 @@ require_xmllint
 command -v chromium >/dev/null 2>&1 ||
     fail "chromium not found: install chromium (contrib/install-deps.sh)"
 
-PROFDROP=$top_builddir/src/profdrop/profdrop
-[ -x "$PROFDROP" ] || fail "$PROFDROP is missing: build it first (make check)"
 FRAMES_W=1180	# the width frames take in the SVG, in pixels
 
 # raw_folded [PPROF-OPTION...] FILE...: the profiles' stacks as go tool
@@ -185,13 +183,8 @@ cpu=$(ls "$tmp"/out/cpu-*.pb.gz)
 run_profdropd_log "$tmp/log" --duration 3 --rotate 1 --frequency 499 \
     --output-dir "$tmp/win"
 
-# A Go profile, built and run offline.
-mkdir "$tmp/go"
-cp "$srcdir/gocpu.go" "$tmp/go/"
-(cd "$tmp/go" && HOME=$tmp/home GOENV=off GOFLAGS=-mod=mod GOPROXY=off \
-    GOTOOLCHAIN=local GOCACHE=$tmp/gocache GOPATH=$tmp/gopath \
-    go build -o gocpu gocpu.go) || fail "cannot build gocpu.go"
-"$tmp/go/gocpu" "$tmp/go.pb.gz" || fail "gocpu failed"
+# A Go profile.
+go_cpu_profile "$tmp/go.pb.gz"
 
 for f in "$cpu" "$tmp/go.pb.gz"; do
 	same_collapse "$(basename "$f")" "" "" "$f"

@@ -11,11 +11,8 @@ require_perf_events
 require_go_pprof
 mount_tracefs
 
-PROFDROP=$top_builddir/src/profdrop/profdrop
 PDRETIME=$top_builddir/tests/pdretime
-for p in "$PROFDROP" "$PDRETIME"; do
-	[ -x "$p" ] || fail "$p is missing: build it first (make check)"
-done
+require_built "$PDRETIME"
 
 # same_top WHAT "PROFDROP-OPTIONS" "PPROF-OPTIONS" FILE|DIR...: the tables
 # of profdrop top and of go tool pprof -top, on the files (go tool pprof
@@ -203,13 +200,8 @@ same_top "pruned --focus hot_" "--focus hot_" "-focus=hot_" "$f"
 same_top "pruned --focus caller_b" "--focus caller_b" "-focus=caller_b" "$f"
 same_top "pruned --ignore main" "--ignore main" "-ignore=main" "$f"
 
-# A profile from Go's runtime/pprof, built and run offline.
-mkdir "$tmp/go"
-cp "$srcdir/gocpu.go" "$tmp/go/"
-(cd "$tmp/go" && HOME=$tmp/home GOENV=off GOFLAGS=-mod=mod GOPROXY=off \
-    GOTOOLCHAIN=local GOCACHE=$tmp/gocache GOPATH=$tmp/gopath \
-    go build -o gocpu gocpu.go) || fail "cannot build gocpu.go"
-"$tmp/go/gocpu" "$tmp/go.pb.gz" || fail "gocpu failed"
+# A profile from Go's runtime/pprof.
+go_cpu_profile "$tmp/go.pb.gz"
 for t in $(sample_types "$tmp/go.pb.gz") ""; do
 	same_type_top "$tmp/go.pb.gz" "$t"
 done

@@ -709,3 +709,19 @@ store_window() {
 		grep -e "$_sw" "$tmp/store.files"
 	done
 }
+
+# go_build SRC OUT: the Go program SRC (standard library only) built
+# offline into OUT.
+go_build() {
+	mkdir -p "$tmp/home"
+	HOME=$tmp/home GOENV=off GOFLAGS= GOPROXY=off GOTOOLCHAIN=local \
+	    GOCACHE=$tmp/gocache GOPATH=$tmp/gopath go build -o "$2" "$1" ||
+	    fail "cannot build $1"
+}
+
+# go_cpu_profile OUT: a CPU profile written by Go's runtime/pprof (the
+# program tests/gocpu.go) in OUT.
+go_cpu_profile() {
+	go_build "$srcdir/gocpu.go" "$tmp/gocpu"
+	"$tmp/gocpu" "$1" || fail "gocpu failed"
+}

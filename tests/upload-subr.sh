@@ -4,10 +4,7 @@
 # offline into $tmp/receiver.
 build_receiver() {
 	require_go_pprof
-	mkdir -p "$tmp/home"
-	HOME=$tmp/home GOENV=off GOFLAGS= GOPROXY=off GOTOOLCHAIN=local \
-	GOCACHE=$tmp/gocache go build -o "$tmp/receiver" \
-	    "$srcdir/upload-receiver.go" || fail "cannot build the receiver"
+	go_build "$srcdir/upload-receiver.go" "$tmp/receiver"
 }
 
 # start_receiver NAME ARGS...: the receiver, storing bodies in $tmp/NAME,

@@ -46,14 +46,15 @@ metrics-file = $tmp/m.prom
 CONF
 hup_says "profiles changed; it takes effect when profdropd restarts" \
     "a key that needs a restart was not said"
-lines=$(grep -c "window:" "$tmp/log")
+# None yet if the first window had not ended (log-level warn is live now).
+lines=$(grep -c "window:" "$tmp/log" || true)
 sleep 0.5
 before=$(profiles "$out" | grep -c .)
 sleep 7
 after=$(profiles "$out" | grep -c .)
 echo "files: $before, 7 s later $after"
 assert_near $((after - before)) 2 1 "windows in 7 s at rotate = 3"
-[ "$(grep -c "window:" "$tmp/log")" = $lines ] ||
+[ "$(grep -c "window:" "$tmp/log" || true)" = $lines ] ||
     fail "window lines logged at log-level warn"
 [ -s "$tmp/m.prom" ] || fail "the metrics file now asked for is not written"
 profiles "$out" | grep -q '^offcpu-' && fail "profiles changed without a restart"

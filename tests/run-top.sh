@@ -14,6 +14,10 @@ mount_tracefs
 PDRETIME=$top_builddir/tests/pdretime
 require_built "$PDRETIME"
 
+# pprof's -nodefraction and profdrop top's --node-fraction in same_top:
+# 0 shows every node; the default of both is 0.005.
+nodefraction=0
+
 # same_top WHAT "PROFDROP-OPTIONS" "PPROF-OPTIONS" FILE|DIR...: the tables
 # of profdrop top and of go tool pprof -top, on the files (go tool pprof
 # has $pprof_files when DIRs are given), the same functions in the same
@@ -22,14 +26,15 @@ same_top() {
 	_st_what=$1 _st_pd=$2 _st_go=$3
 	shift 3
 	if [ -n "$pprof_files" ]; then
-		gopprof -top -nodefraction=0 -nodecount=1000 $_st_go \
-		    $pprof_files >/dev/null
+		gopprof -top -nodefraction=$nodefraction -nodecount=1000 \
+		    $_st_go $pprof_files >/dev/null
 	else
-		gopprof -top -nodefraction=0 -nodecount=1000 $_st_go "$@" \
-		    >/dev/null
+		gopprof -top -nodefraction=$nodefraction -nodecount=1000 \
+		    $_st_go "$@" >/dev/null
 	fi
 	sed -n '/^Showing nodes/,$p' "$tmp/pprof.out" >"$tmp/go.top"
-	"$PROFDROP" top -n 1000 $_st_pd "$@" >"$tmp/pd.top" \
+	"$PROFDROP" top -n 1000 --node-fraction $nodefraction $_st_pd "$@" \
+	    >"$tmp/pd.top" \
 	    2>"$tmp/pd.err" || {
 		cat "$tmp/pd.err" >&2
 		fail "profdrop top $_st_pd $* failed"
@@ -168,6 +173,13 @@ lacks_rows() {
 # -tagfocus: on the machine's profile, with the frames of hot631 and its
 # tags, and on the pruned one.
 cpu=$(ls "$tmp"/out/cpu-*.pb.gz)
+# The defaults: nodes under 0.5% of the total dropped first, as pprof's
+# header says ("Dropped N nodes (cum <= V)").
+nodefraction=0.005
+same_top "cpu, default node fraction" "" "" "$cpu"
+grep '^Dropped ' "$tmp/pd.top" || fail "no node dropped from $cpu by default"
+same_top "cpu -n 8, default node fraction" "-n 8" "-nodecount=8" "$cpu"
+nodefraction=0
 same_top "cpu --cum" "--cum" "-cum" "$cpu"
 same_top "cpu -n 5 --cum" "-n 5 --cum" "-nodecount=5 -cum" "$cpu"
 same_top "cpu --focus hot_a" "--focus hot_a" "-focus=hot_a" "$cpu"
@@ -232,7 +244,7 @@ same_top "the store, 00:01:30 to 00:03:30, --focus hot_a" \
 same_top "the store, 00:01:30 to 00:03:30, --tag pid --cum" \
     "$range --tag pid=$busy_pid --cum" "-tagfocus=pid=$busy_pid -cum" "$store"
 has_rows "the store, --tag pid" "hot_a"
-PROFDROP_OUTPUT_DIR=$store "$PROFDROP" top -n 1000 $range >"$tmp/default.top" ||
+PROFDROP_OUTPUT_DIR=$store "$PROFDROP" top -n 1000 --node-fraction 0 $range >"$tmp/default.top" ||
     fail "profdrop top without a directory, PROFDROP_OUTPUT_DIR set, failed"
 same_top "--dir" "$range -d $store" ""
 cmp "$tmp/default.top" "$tmp/pd.top" ||

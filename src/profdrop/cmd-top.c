@@ -1,6 +1,6 @@
 /*
  * profdrop top: the functions that take the most, the table go tool
- * pprof -top prints with -nodefraction=0, for one sample type of profiles
+ * pprof -top prints, for one sample type of profiles
  * and drop directories merged, with pprof's -cum, -focus, -ignore and a
  * tag filter.
  */
@@ -16,13 +16,17 @@
 
 /* pprof's -edgefraction: a lighter edge says nothing of inlining. */
 #define TOP_EDGE_FRACTION	0.001
+/* pprof's -nodefraction by default: lighter nodes are dropped first. */
+#define TOP_NODE_FRACTION	0.005
 
 #define TOP_CUM		0x200
+#define TOP_NODE_FRACTION_OPT	0x201
 
 static int	cmd_top_exec(int, char **);
 
 const struct cmd_entry cmd_top_entry = {
-	"top", "[-n count] [-i type] [--cum] [--focus regex] "
+	"top", "[-n count] [-i type] [--cum] [--node-fraction fraction] "
+	"[--focus regex] "
 	"[--ignore regex] [-t key=value] [--profiles type] [--since time] "
 	"[--until time] [-d dir] [file | dir ...]",
 	"show the functions that take the most, as go tool pprof -top",
@@ -34,6 +38,7 @@ struct top {
 	const char	*type;
 	long long	 count;
 	int		 cum;		/* sort by cum, as pprof's -cum */
+	double		 node_fraction;	/* pprof's -nodefraction */
 };
 
 /* pprof's last resort: the nodes' fields printed, compared as text. */
@@ -113,7 +118,8 @@ top_order(struct graph *g, struct graph_node **order, int only_kept,
 /* The table, in percent of total: what the profile held before filters. */
 static void
 top_print(const struct pd_profile *p, int index, int64_t total,
-    struct graph_node **order, size_t n, size_t all)
+    struct graph_node **order, size_t n, size_t all, size_t dropped,
+    int64_t cutoff)
 {
 	const char	*unit = p->sample_types[index].unit, *out;
 	char		 a[64], b[64], c[64], d[64], e[64];
@@ -137,6 +143,11 @@ top_print(const struct pd_profile *p, int index, int64_t total,
 	units_label(total, unit, out, c, sizeof c);
 	printf("Showing nodes accounting for %s, %s of %s total\n", a,
 	    b + strspn(b, " "), c);
+	if (total != 0 && dropped > 0) {
+		units_label(cutoff, unit, out, a, sizeof a);
+		printf("Dropped %zu node%s (cum <= %s)\n", dropped,
+		    dropped == 1 ? "" : "s", a);
+	}
 	if (total != 0 && n > 0 && n < all)
 		printf("Showing top %zu nodes out of %zu\n", n, all);
 	printf("%10s %5s%% %5s%% %10s %5s%%\n", "flat", "flat", "sum", "cum",
@@ -166,6 +177,8 @@ top_options(struct top *t, int argc, char **argv, char **cause)
 		SELOPT_LONGOPTS,
 		SELOPT_STACK_LONGOPTS,
 		{ "cum",	no_argument,		NULL, TOP_CUM },
+		{ "node-fraction", required_argument,	NULL,
+		    TOP_NODE_FRACTION_OPT },
 		{ "sample-index", required_argument,	NULL, 'i' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -191,6 +204,15 @@ top_options(struct top *t, int argc, char **argv, char **cause)
 		case TOP_CUM:
 			t->cum = 1;
 			break;
+		case TOP_NODE_FRACTION_OPT:
+			t->node_fraction = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' ||
+			    !(t->node_fraction >= 0 && t->node_fraction <= 1)) {
+				*cause = alloc_printf("--node-fraction %s: give "
+				    "a fraction from 0 to 1", optarg);
+				return (2);
+			}
+			break;
 		default:
 			return (1);
 		}
@@ -205,8 +227,8 @@ top_show(struct top *t, const struct pd_profile *p, int index,
 {
 	struct graph		 *g;
 	struct graph_node	**order;
-	size_t			  n, all, i;
-	int64_t			  flat = 0;
+	size_t			  n, all, i, dropped = 0;
+	int64_t			  flat = 0, cutoff;
 
 	g = graph_new(p);
 	graph_fill(g, index, 0);
@@ -214,8 +236,21 @@ top_show(struct top *t, const struct pd_profile *p, int index,
 	all = n = top_order(g, order, 0, t->cum);
 	for (i = 0; i < n; i++)
 		flat = cli_add(flat, order[i]->flat);
+	/* Nodes under the fraction of the flat sum go, and the graph is
+	 * weighed again without them. */
+	cutoff = cli_abs((int64_t)((double)flat * t->node_fraction));
+	for (i = 0; cutoff > 0 && i < n; i++) {
+		if ((order[i]->kept = cli_abs(order[i]->cum) >= cutoff) == 0)
+			dropped++;
+	}
+	if (dropped > 0) {
+		graph_fill(g, index, 1);
+		all = n = top_order(g, order, 1, t->cum);
+	}
 	/* Past -n rows, pprof weighs the graph again with the rest left out. */
 	if (t->count > 0 && n > (size_t)t->count) {
+		for (i = 0; i < g->nnodes; i++)
+			g->nodes[i].kept = 0;
 		for (i = 0; i < (size_t)t->count; i++)
 			order[i]->kept = 1;
 		graph_fill(g, index, 1);
@@ -223,7 +258,8 @@ top_show(struct top *t, const struct pd_profile *p, int index,
 	}
 	graph_mark_inline(g, cli_abs((int64_t)((double)flat *
 	    TOP_EDGE_FRACTION)));
-	top_print(p, index, total, order, n, all);
+	top_print(p, index, total, order, n, all, dropped,
+	    cli_abs((int64_t)((double)total * t->node_fraction)));
 	free(order);
 	graph_free(g);
 }
@@ -239,6 +275,7 @@ cmd_top_exec(int argc, char **argv)
 	int			 rc;
 
 	memset(&t, 0, sizeof t);
+	t.node_fraction = TOP_NODE_FRACTION;
 	selopt_init(&t.sel, argc);
 	if ((rc = top_options(&t, argc, argv, &cause)) == 1) {
 		rc = cmd_usage(&cmd_top_entry);

@@ -199,7 +199,7 @@ engine_try_offcpu(struct pd_engine *e, const struct switch_format *sf,
 	struct perf_attr	 attr;
 	int			 fd;
 
-	offcpu_attr(&attr, e->cfg, &e->features, sf, ENGINE_OFFCPU_PAGES);
+	offcpu_attr(&attr, e->cfg, &e->features, sf, ENGINE_OFFCPU_PAGES, 0);
 	if ((fd = kernel_event_open(&e->features, &attr,
 	    sampler_first_cpu(e->sampler), cause)) == -1)
 		return (-1);
@@ -237,14 +237,15 @@ engine_want_offcpu(struct pd_engine *e, struct switch_format *sf,
 
 /*
  * Can sched_switch write into the CPU sampler's rings? Asked before the
- * rings are sized: one ring per CPU then, not two.
+ * rings are sized: one ring per CPU then, not two. Rings of their own
+ * leave out the id the CPU event was negotiated with: 8 bytes a record,
+ * a sixth of a switch record.
  */
 static void
 engine_want_shared(struct pd_engine *e, struct perf_attr *cpu_attr,
     const struct switch_format *sf)
 {
 	struct perf_attr	 attr;
-
 	size_t			 two;
 
 	if (!(e->profiles & (PD_PROFILE_OFFCPU | PD_PROFILE_WALL)))
@@ -256,11 +257,14 @@ engine_want_shared(struct pd_engine *e, struct perf_attr *cpu_attr,
 	 */
 	two = (cpuprof_ring_pages(e->cfg, &e->features, e->profiles) +
 	    ENGINE_OFFCPU_PAGES + 2) * getpagesize();
-	if (two * sampler_ncpus(e->sampler) <= e->cfg->ring_memory)
-		return;
-	offcpu_attr(&attr, e->cfg, &e->features, sf, ENGINE_OFFCPU_PAGES);
-	e->shared_rings = ringshare_probe(&e->features, cpu_attr, &attr,
-	    sampler_first_cpu(e->sampler));
+	if (two * sampler_ncpus(e->sampler) > e->cfg->ring_memory) {
+		offcpu_attr(&attr, e->cfg, &e->features, sf,
+		    ENGINE_OFFCPU_PAGES, 1);
+		e->shared_rings = ringshare_probe(&e->features, cpu_attr,
+		    &attr, sampler_first_cpu(e->sampler));
+	}
+	if (!e->shared_rings)
+		cpu_attr->sample_type &= ~PERF_SAMPLE_IDENTIFIER;
 }
 
 /*
@@ -344,7 +348,8 @@ engine_open_offcpu(struct pd_engine *e, const struct switch_format *sf,
 
 	e->offcpu = offcpu_new(e->cfg, &e->framer, e->kallsyms, sf,
 	    e->switch_records);
-	offcpu_attr(&attr, e->cfg, &e->features, sf, e->offcpu_pages);
+	offcpu_attr(&attr, e->cfg, &e->features, sf, e->offcpu_pages,
+	    e->shared_rings);
 	if (e->shared_rings)
 		return (sampler_share(e->sampler, &attr, offcpu_record,
 		    e->offcpu, cause));

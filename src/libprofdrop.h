@@ -496,7 +496,7 @@ struct offcpu	*offcpu_new(const struct pd_config *, const struct framer *,
 		     const struct kallsyms *, const struct switch_format *, int);
 void		 offcpu_attr(struct perf_attr *, const struct pd_config *,
 		     const struct features *, const struct switch_format *,
-		     size_t);
+		     size_t, int);
 void		 offcpu_record(void *, const void *, size_t,
 		     const struct sample_format *);
 void		 offcpu_switch_in(struct offcpu *, pid_t, uint64_t);

@@ -375,10 +375,14 @@ offcpu_new(const struct pd_config *cfg, const struct framer *framer,
 	return (oc);
 }
 
-/* The sched_switch event, with room for pages pages of ring. */
+/*
+ * The sched_switch event, with room for pages pages of ring; shared: it
+ * writes into the CPU sampler's ring.
+ */
 void
 offcpu_attr(struct perf_attr *attr, const struct pd_config *cfg,
-    const struct features *f, const struct switch_format *sf, size_t pages)
+    const struct features *f, const struct switch_format *sf, size_t pages,
+    int shared)
 {
 	memset(attr, 0, sizeof *attr);
 	attr->size = sizeof *attr;
@@ -387,8 +391,8 @@ offcpu_attr(struct perf_attr *attr, const struct pd_config *cfg,
 	attr->sample_period = 1;
 	attr->sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
 	    PERF_SAMPLE_CPU | PERF_SAMPLE_RAW | PERF_SAMPLE_CALLCHAIN;
-	/* To share the CPU sampler's ring, when the kernel can. */
-	if (f->sample_identifier)
+	/* In a shared ring, each record says whose it is. */
+	if (shared)
 		attr->sample_type |= PERF_SAMPLE_IDENTIFIER;
 	if (f->user_stacks) {
 		attr->sample_type |= PERF_SAMPLE_REGS_USER |

@@ -382,21 +382,15 @@ upload_endpoint(const struct upload_config *uc)
 	return (url);
 }
 
+/* The daemon stops the child; a terminal's ^C is for the daemon. */
 static void
 upload_child_signals(void)
 {
-	struct sigaction	 sa;
-
-	memset(&sa, 0, sizeof sa);
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGTERM, &sa, NULL);
-	/* The daemon stops the child; a terminal's ^C is for the daemon. */
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 /*

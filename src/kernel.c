@@ -118,7 +118,8 @@ kernel_features_free(struct features *f)
 	f->tracing = NULL;
 }
 
-static void
+/* One "kernel feature:" line (--verbose); a kernel_features_each fn. */
+void
 kernel_feature_log(void *arg, const char *name, const char *since, int ok,
     const char *fallback)
 {

@@ -121,6 +121,8 @@ struct features {
 };
 void		 kernel_features_init(struct features *, const struct pd_config *);
 void		 kernel_features_log(const struct features *);
+void		 kernel_feature_log(void *, const char *, const char *, int,
+		     const char *);
 void		 kernel_features_each(const struct features *, void (*)(void *,
 		     const char *, const char *, int, const char *), void *);
 void		 kernel_features_free(struct features *);

@@ -55,7 +55,7 @@ ringshare_probe(const struct features *f, struct perf_attr *first,
 	struct sample_format	 fmt;
 	struct ring		 r;
 	size_t			 pages = 1;
-	char			*why = NULL;
+	char			*why = NULL, *fallback = NULL;
 	int			 fd, ok = 0;
 
 	if (!f->sample_identifier)
@@ -72,9 +72,11 @@ ringshare_probe(const struct features *f, struct perf_attr *first,
 			ring_close(&r);
 		}
 	}
-	log_debug("kernel feature: one ring per CPU (PERF_EVENT_IOC_SET_OUTPUT) "
-	    "(Linux 3.12): %s%s%s", ok ? "granted" : "missing", ok ? "" :
-	    "; a ring per event on each CPU: ", ok ? "" : why);
+	if (!ok)
+		xasprintf(&fallback, "a ring per event on each CPU: %s", why);
+	kernel_feature_log(NULL, "one ring per CPU (PERF_EVENT_IOC_SET_OUTPUT)",
+	    "3.12", ok, fallback);
+	free(fallback);
 	free(why);
 	return (ok);
 }

@@ -27,7 +27,6 @@ struct upload_session *upload_session_new(const struct upload_config *,
 enum upload_result upload_session_post(struct upload_session *,
 		     const char *const *, size_t, const void *, size_t,
 		     struct upload_answer *);
-void		 upload_session_free(struct upload_session *);
 
 /* What a backend needs to send one file of the directory. */
 struct upload_job {

@@ -218,14 +218,3 @@ upload_session_post(struct upload_session *s, const char *const *headers,
 		return (UPLOAD_RETRY);
 	return (UPLOAD_REFUSED);
 }
-
-void
-upload_session_free(struct upload_session *s)
-{
-	if (s == NULL)
-		return;
-	curl_slist_free_all(s->auth);
-	curl_easy_cleanup(s->curl);
-	free(s->url);
-	free(s);
-}

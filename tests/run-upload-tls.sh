@@ -78,7 +78,13 @@ for run in no-cert other-cert; do
 	grep -q "TLS: the server refused the client certificate.*--upload-cert" \
 	    "$tmp/log-$run" || fail "$run: no clear error"
 done
-assert_near "$(grep -c ' http n=' "$tmp/mtls.log")" \
-    "$(ls "$tmp/out-cert/sent" | wc -l)" 0 \
-    "files that arrived: only those sent with the client certificate"
+# Every arrival is a file of the run with the certificate: in its sent/,
+# or still in its directory when the stop came between the server's
+# answer and the move.
+for name in $(sed -n 's/.* http n=[0-9]* name=\([^ ]*\) .*/\1/p' "$tmp/mtls.log"); do
+	[ -e "$tmp/out-cert/sent/$name" ] || [ -e "$tmp/out-cert/$name" ] ||
+	    fail "$name arrived, but not from the run with the client certificate"
+done
+assert_ge "$(grep -c ' http n=' "$tmp/mtls.log")" 1 \
+    "files that arrived with the client certificate"
 exit 0
